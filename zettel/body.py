@@ -1,0 +1,186 @@
+"""Reading a note's Markdown body: links, inline tags and the first heading.
+
+Everything here is a pure function of the body text. Code is masked first
+(fenced blocks and inline code spans are blanked out, keeping offsets), so a
+``[[link]]`` or ``#tag`` shown inside code is never taken for a real one.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from zettel.model import Link
+
+_FENCE_OPEN = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})", re.M)
+_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)[^\n]*?(?<!`)\1(?!`)")
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+# Each pattern starts with a literal character, which lets the regex engine
+# skip ahead quickly; a body is scanned once for links, and for tags and
+# reference definitions only when it holds a '#' or ']:'. In the link pattern
+# the wiki form comes first, so ``[[x]]`` is never also read as ``[x]``.
+_LINKS = re.compile(
+    r"\[(?:\[(?P<wiki>[^\[\]\n]+?)\]\]"
+    r"|(?P<mtext>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+    r"\([ \t]*(?P<murl><[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
+    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*\))"
+)
+_REF_DEF = re.compile(r"^[ ]{0,3}\[(?P<name>[^\[\]\n]+)\]:[ \t]*(?P<url><[^>\n]*>|\S+)", re.M)
+_TAG = re.compile(r"#(?<![\w#/&\[(=]#)(\w[\w/-]*)")
+
+
+def mask_code(body: str) -> str:
+    """Return ``body`` with fenced code blocks and inline code blanked out.
+
+    Every masked character but a newline becomes a space, so offsets and line
+    numbers in the result are those of ``body``. A fence left open runs to the
+    end of the body, as in CommonMark. Inline code is matched within a line.
+    """
+    if "`" not in body and "~~~" not in body:
+        return body
+    if "```" in body or "~~~" in body:
+        body = _mask_fences(body)
+    if "`" in body:
+        body = _INLINE_CODE.sub(lambda m: " " * len(m.group()), body)
+    return body
+
+
+def _mask_fences(body: str) -> str:
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _FENCE_OPEN.search(body, pos)
+        if m is None:
+            out.append(body[pos:])
+            return "".join(out)
+        fence = m.group(1)
+        line_end = body.find("\n", m.end())
+        if fence[0] == "`" and line_end != -1 and "`" in body[m.end() : line_end]:
+            # A backtick fence's info string may not contain a backtick.
+            out.append(body[pos : line_end + 1])
+            pos = line_end + 1
+            continue
+        close = re.compile(
+            r"^[ ]{0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$",
+            re.M,
+        )
+        end_m = close.search(body, line_end + 1) if line_end != -1 else None
+        end = end_m.end() if end_m else len(body)
+        out.append(body[pos : m.start()])
+        out.append(_NOT_NEWLINE.sub(" ", body[m.start() : end]))
+        pos = end
+
+
+def first_heading(masked_body: str) -> str | None:
+    """The text of the first level-1 ATX heading (``# Title``), if any."""
+    m = _HEADING.search(masked_body)
+    return m.group(1).strip() if m else None
+
+
+class _Positions:
+    """Turns offsets in the body into file lines and columns."""
+
+    def __init__(self, body: str, first_line: int) -> None:
+        self.body = body
+        self.first_line = first_line
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        line = self.body.count("\n", 0, pos) + self.first_line
+        col = pos - (self.body.rfind("\n", 0, pos) + 1) + 1
+        return line, col
+
+
+def _split_wiki(inner: str) -> tuple[str, str | None, str | None]:
+    """``target#heading|label`` -> (target, heading, label)."""
+    label = None
+    if "|" in inner:
+        inner, label = inner.split("|", 1)
+        inner = inner.rstrip("\\")  # `[[a\|b]]`, the escaped pipe of tables
+        label = label.strip() or None
+    heading = None
+    if "#" in inner:
+        inner, heading = inner.split("#", 1)
+        heading = heading.strip() or None
+    return inner.strip(), heading, label
+
+
+def _local_target(url: str) -> tuple[str, str | None] | None:
+    """Split a Markdown URL into (path, fragment); None for an in-page anchor."""
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1].strip()
+    path, _, fragment = url.partition("#")
+    if not path:
+        return None
+    return unquote(path), (unquote(fragment) or None)
+
+
+def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], str]:
+    """Find the links and inline tags of a body.
+
+    Returns ``(links, tags, masked)`` where ``masked`` is the body with code
+    blanked out (see `mask_code`). ``first_line`` is the file line on which
+    the body starts, so that link lines are file lines. Links come in the
+    order they are written.
+    """
+    masked = mask_code(body)
+    links: list[Link] = []
+    tags: list[str] = []
+    if "#" in masked:
+        for tag in _TAG.findall(masked):
+            tag = tag.rstrip("/-")
+            if tag and not tag.isdigit():
+                tags.append(tag)
+    if "[" not in masked:
+        return links, tags, masked
+    where = _Positions(body, first_line)
+    for m in _LINKS.finditer(masked):
+        start, end = m.span()
+        embed = start > 0 and masked[start - 1] == "!"
+        wiki = m.group("wiki")
+        if wiki is not None:
+            target, heading, label = _split_wiki(wiki)
+            if embed:
+                start -= 1
+            line, col = where.line_col(start)
+            kind = "embed" if embed else "wiki"
+            links.append(Link(target, kind, line, col, start, label, heading))
+            continue
+        url = m.group("murl")
+        label = m.group("mtext").strip() or None
+        if embed:
+            start -= 1
+        line, col = where.line_col(start)
+        if _SCHEME.match(url.lstrip("<")):
+            links.append(Link(url.strip("<>"), "external", line, col, start, label))
+            continue
+        local = _local_target(url)
+        if local is None:
+            continue
+        kind = "embed" if embed else "markdown"
+        links.append(Link(local[0], kind, line, col, start, label, local[1]))
+    if "]:" in masked:
+        before = len(links)
+        for m in _REF_DEF.finditer(masked):
+            _add_reference(links, where, masked, m.start(), m.end(), m.group("name"), m.group("url"))
+        if len(links) > before:
+            links.sort(key=lambda link: (link.line, link.column))
+    return links, tags, masked
+
+
+def _add_reference(
+    links: list[Link], where: _Positions, masked: str, start: int, end: int, name: str, url: str
+) -> None:
+    """A reference definition ``[name]: url``, with the context of its first use."""
+    line, col = where.line_col(start)
+    if _SCHEME.match(url.lstrip("<")):
+        links.append(Link(url.strip("<>"), "external", line, col, start, name))
+        return
+    local = _local_target(url)
+    if local is None:
+        return
+    use = masked.find("[" + name + "]")
+    context_at = use if 0 <= use < start or use > end else start
+    links.append(Link(local[0], "reference", line, col, context_at, name, local[1]))

@@ -1,0 +1,225 @@
+"""Every problem of a vault, as `zettel check` reports it.
+
+Problems found in one file alone come from the parser (``Note.problems``);
+this module adds those that need the whole vault: ``duplicate-id``,
+``broken-link`` (with a "did you mean" when a close id or title exists),
+``ambiguous-link``, ``malformed-id``, ``orphan`` and ``isolated`` (see
+`zettel.graph` for those terms). An isolated note is reported once, as
+isolated, although it is an orphan too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from collections.abc import Iterable
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from zettel import cache
+from zettel.graph import KnowledgeGraph, ResolvedLink
+from zettel.model import PROBLEM_KINDS, Problem
+from zettel.parse import is_timestamp_id
+from zettel.resolve import normalize
+from zettel.vault import Progress, Vault, open_vault, scan_folder
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(PROBLEM_KINDS)}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a check: sizes of the vault and its problems, sorted."""
+
+    notes: int
+    links: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Problems per kind, in the order of `PROBLEM_KINDS`."""
+        counter = Counter(p.kind for p in self.problems)
+        return {kind: counter[kind] for kind in PROBLEM_KINDS if counter[kind]}
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return len(self.problems) - self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``check --json`` object (docs/json.md)."""
+        return {
+            "notes": self.notes,
+            "links": self.links,
+            "counts": self.counts,
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+def analyze(graph: KnowledgeGraph) -> Report:
+    """Find every problem of the vault behind ``graph``."""
+    problems: list[Problem] = []
+    for note in graph.notes.values():
+        problems.extend(note.problems)
+    problems += _duplicate_ids(graph)
+    problems += _malformed_ids(graph)
+    problems += _broken_links(graph)
+    problems += [_ambiguous(item) for item in graph.ambiguous]
+    for path in graph.orphans():
+        if graph.is_dead_end(path):
+            problems.append(Problem("isolated", path, "no links in or out of this note"))
+        else:
+            problems.append(Problem("orphan", path, "no other note links to this note"))
+    problems.sort(key=lambda p: (p.path, p.line or 0, _KIND_ORDER.get(p.kind, 99)))
+    return Report(len(graph.notes), graph.link_count, tuple(problems))
+
+
+def graph_of(vault: Vault) -> KnowledgeGraph:
+    """The `KnowledgeGraph` of an opened vault."""
+    return KnowledgeGraph(vault.notes, vault.files, vault.config.extensions)
+
+
+def check_vault(
+    root: Path | str,
+    *,
+    use_cache: bool = True,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[Report, tuple[str, ...]]:
+    """Check the vault at ``root``; returns the report and notices for the user.
+
+    When no file was added, removed or changed (same paths, sizes and mtimes,
+    same settings) since the last check, that check's result is reused.
+    """
+    root = Path(root)
+    started_ns = time.time_ns()
+    config, entries, files = scan_folder(root)
+    fingerprint = _fingerprint(config, entries, files)
+    if use_cache:
+        memo = cache.load_check_memo(root, fingerprint)
+        if memo is not None:
+            notes, links, rows = memo
+            return Report(notes, links, tuple(Problem(*row) for row in rows)), config.warnings
+    vault = open_vault(root, use_cache=use_cache, workers=workers, progress=progress,
+                       listing=(config, entries, files))
+    report = analyze(graph_of(vault))
+    notices = vault.notices
+    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
+    if use_cache and not racy:
+        rows = [(p.kind, p.path, p.message, p.line, p.target, p.suggestion) for p in report.problems]
+        notice = cache.save_check_memo(root, fingerprint, (report.notes, report.links, rows))
+        if notice:
+            notices += (notice,)
+    return report, notices
+
+
+def _fingerprint(config: Any, entries: list[Any], files: list[str]) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{cache.CACHE_KEY}\0{config!r}\0".encode())
+    for e in entries:
+        digest.update(f"{e.path}\0{e.size}\0{e.mtime_ns}\n".encode())
+    digest.update("\0".join(files).encode())
+    return digest.hexdigest()
+
+
+def _duplicate_ids(graph: KnowledgeGraph) -> list[Problem]:
+    problems = []
+    for paths in graph.resolver.shared_ids():
+        for path in paths:
+            note_id = graph.notes[path].id
+            others = ", ".join(p for p in paths if p != path)
+            problems.append(Problem("duplicate-id", path, f"id {note_id} is also the id of "
+                                    f"{others}; links to it are ambiguous", target=note_id))
+    return problems
+
+
+def _malformed_ids(graph: KnowledgeGraph) -> list[Problem]:
+    """Front-matter ids that are not timestamps, when most ids of the vault are."""
+    written = [n for n in graph.notes.values() if n.id and not n.id_from_filename]
+    if not written:
+        return []
+    bad = [n for n in written if not is_timestamp_id(n.id or "")]
+    if len(bad) * 2 >= len(written):
+        return []
+    problems = []
+    for note in bad:
+        value = note.id or ""
+        if value.isdigit() and len(value) != 14:
+            why = f"has {len(value)} digits, not 14"
+        elif value.isdigit():
+            why = "is not a valid date and time"
+        else:
+            why = "is not made of digits"
+        problems.append(Problem("malformed-id", note.path, f"id '{value}' {why}: most ids of this "
+                                "vault are timestamps YYYYMMDDHHMMSS", target=value))
+    return problems
+
+
+def _broken_links(graph: KnowledgeGraph) -> list[Problem]:
+    if not graph.broken:
+        return []
+    ids = _IdNeighbours(n.id for n in graph.notes.values() if n.id)
+    names: dict[str, str] = {}
+    for note in graph.notes.values():
+        for name in (note.title, *note.aliases):
+            names.setdefault(normalize(name), name)
+    guesses: dict[str, str | None] = {}
+    problems = []
+    for item in graph.broken:
+        target = item.link.target
+        if target not in guesses:
+            key = normalize(target)
+            if key.isdigit():
+                guesses[target] = ids.closest(key)
+            else:
+                found = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=85)
+                guesses[target] = found[0] if found else None
+        guess = guesses[target]
+        message = f"link to '{target}' matches no note (by id, path, file name, title or alias)"
+        if guess:
+            message += f"; did you mean '{guess}'?"
+        problems.append(Problem("broken-link", item.source, message, line=item.link.line,
+                                target=target, suggestion=guess))
+    return problems
+
+
+class _IdNeighbours:
+    """Finds the id one typo away from a mistyped one.
+
+    A typo is one edit: a digit too many, missing or wrong, or two neighbours
+    swapped (optimal string alignment distance 1). An edit leaves either the
+    first or the last `HALF` characters of a timestamp intact, so the ids one
+    edit away from a target share its head or its tail: two dictionaries find
+    the candidates without comparing the target with every id. The smallest
+    id wins a tie.
+    """
+
+    HALF = 6
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self._heads: dict[str, list[str]] = defaultdict(list)
+        self._tails: dict[str, list[str]] = defaultdict(list)
+        for value in ids:
+            key = normalize(value)
+            self._heads[key[: self.HALF]].append(value)
+            self._tails[key[-self.HALF :]].append(value)
+
+    def closest(self, key: str) -> str | None:
+        candidates = {*self._heads.get(key[: self.HALF], ()), *self._tails.get(key[-self.HALF :], ())}
+        close = [c for c in candidates if OSA.distance(key, normalize(c), score_cutoff=1) <= 1]
+        return min(close) if close else None
+
+
+def _ambiguous(item: ResolvedLink) -> Problem:
+    found = item.resolution
+    target = item.link.target
+    return Problem("ambiguous-link", item.source,
+                   f"link to '{target}' matches {len(found.paths)} notes by {found.step}: "
+                   f"{', '.join(found.paths)}", line=item.link.line, target=target)

@@ -1,0 +1,196 @@
+"""The link graph of a vault: the one module that uses networkx.
+
+Terms, used with exactly these meanings in the code, the CLI, the TUI and the
+docs (resolution, and so **broken** and **ambiguous** links, are defined in
+`zettel.resolve`):
+
+- **link**: a ``[[...]]``, embed or Markdown link to a note; URLs are not.
+- **backlink** of a note: a link to it written in another note.
+- **orphan**: a note that no other note links to (it has no backlinks).
+- **isolated**: a note with no links in or out; every isolated note is also
+  an orphan.
+- **dead end**: a note that links to no other note.
+
+A link from a note to itself counts for none of these.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple, TextIO
+
+import networkx as nx
+
+from zettel.model import Link, Note
+from zettel.perf import paused_gc
+from zettel.resolve import Resolution, Resolver
+
+EXPORT_FORMATS = ("graphml", "gexf", "json", "dot")
+
+
+class ResolvedLink(NamedTuple):
+    """A link together with the note it was written in and where it leads."""
+
+    source: str
+    link: Link
+    resolution: Resolution
+
+    @property
+    def target(self) -> str | None:
+        """Path of the note (or file) reached, for a resolved link."""
+        return self.resolution.path
+
+
+class KnowledgeGraph:
+    """Notes, their resolved links, and a networkx ``DiGraph`` over them.
+
+    Nodes are keyed by vault-relative path and carry ``id``, ``title``,
+    ``types`` and ``tags``; there is one edge per linked pair of notes with
+    ``count`` (how many links), ``links`` (each `Link`; `contexts` gives their
+    paragraphs) and ``types`` (a tuple of Cosma link types, often empty).
+    """
+
+    def __init__(self, notes: Iterable[Note], files: Iterable[str] = (),
+                 extensions: Iterable[str] = ("md", "markdown", "txt")) -> None:
+        self.notes: dict[str, Note] = {note.path: note for note in notes}
+        self.resolver = Resolver(self.notes.values(), files, extensions)
+        self.broken: list[ResolvedLink] = []
+        self.ambiguous: list[ResolvedLink] = []
+        self.link_count = 0
+        self.graph = nx.DiGraph()
+        with paused_gc():
+            self._build()
+
+    def _build(self) -> None:
+        edges: dict[tuple[str, str], dict[str, Any]] = {}
+        resolve = self.resolver.resolve_link
+        for path, note in self.notes.items():
+            for link in note.links:
+                if link.kind == "external":
+                    continue
+                self.link_count += 1
+                found = resolve(link, path)
+                if found.status != "resolved":
+                    bucket = self.broken if found.status == "broken" else self.ambiguous
+                    bucket.append(ResolvedLink(path, link, found))
+                elif not found.is_file:
+                    edge = edges.get((path, found.paths[0]))
+                    if edge is None:
+                        edge = edges[(path, found.paths[0])] = {"count": 0, "links": [], "types": ()}
+                    edge["count"] += 1
+                    edge["links"].append(link)
+                    if found.link_type and found.link_type not in edge["types"]:
+                        edge["types"] += (found.link_type,)
+        self.graph.add_nodes_from(
+            (path, {"id": n.id, "title": n.title, "types": n.types, "tags": n.tags})
+            for path, n in self.notes.items()
+        )
+        self.graph.add_edges_from((u, v, data) for (u, v), data in edges.items())
+
+    def outgoing(self, path: str) -> list[ResolvedLink]:
+        """Every link written in ``path`` (URLs aside), resolved, in file order."""
+        resolve = self.resolver.resolve_link
+        return [ResolvedLink(path, link, resolve(link, path))
+                for link in self.notes[path].links if link.kind != "external"]
+
+    def backlinks(self, path: str) -> list[ResolvedLink]:
+        """Every link to ``path`` written in another note, by source path and line."""
+        found = []
+        for source in self.linked_from(path):
+            for link in self.graph.edges[source, path]["links"]:
+                found.append(ResolvedLink(source, link, self.resolver.resolve_link(link, source)))
+        return found
+
+    def contexts(self, source: str, target: str) -> list[str]:
+        """The paragraph of each link from ``source`` to ``target``."""
+        note = self.notes[source]
+        return [note.context(link) for link in self.graph.edges[source, target]["links"]]
+
+    def linked_from(self, path: str) -> list[str]:
+        """Notes with a backlink to ``path`` (other notes only), in path order."""
+        return sorted(p for p in self.graph.predecessors(path) if p != path)
+
+    def links_to(self, path: str) -> list[str]:
+        """Notes that ``path`` links to (other notes only), in path order."""
+        return sorted(p for p in self.graph.successors(path) if p != path)
+
+    def is_orphan(self, path: str) -> bool:
+        """True when no other note links to ``path``."""
+        return not any(p != path for p in self.graph.predecessors(path))
+
+    def is_dead_end(self, path: str) -> bool:
+        """True when ``path`` links to no other note."""
+        return not any(p != path for p in self.graph.successors(path))
+
+    def orphans(self) -> list[str]:
+        """Every orphan (isolated notes included), in path order."""
+        return [p for p in self.notes if self.is_orphan(p)]
+
+    def isolated(self) -> list[str]:
+        """Every isolated note, in path order."""
+        return [p for p in self.notes if self.is_orphan(p) and self.is_dead_end(p)]
+
+    def dead_ends(self) -> list[str]:
+        """Every dead end, in path order."""
+        return [p for p in self.notes if self.is_dead_end(p)]
+
+    def export(self, fmt: str, out: TextIO | Path) -> None:
+        """Write the graph as GraphML, GEXF, node-link JSON or Graphviz DOT."""
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"unknown format '{fmt}' (known: {', '.join(EXPORT_FORMATS)})")
+        if fmt == "json":
+            _write_text(out, json.dumps(self._node_link(), ensure_ascii=False, indent=1) + "\n")
+        elif fmt == "dot":
+            _write_text(out, self._dot())
+        else:
+            flat = self._flat_graph()
+            writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
+            if isinstance(out, Path):
+                writer(flat, str(out))
+            else:
+                lines = nx.generate_graphml(flat) if fmt == "graphml" else nx.generate_gexf(flat)
+                _write_text(out, "\n".join(lines) + "\n")
+
+    def _node_link(self) -> dict[str, Any]:
+        """networkx's node-link layout, with the contexts written out."""
+        export = nx.DiGraph()
+        for path, data in self.graph.nodes(data=True):
+            export.add_node(path, id=data["id"], title=data["title"],
+                            types=list(data["types"]), tags=list(data["tags"]))
+        for u, v, data in self.graph.edges(data=True):
+            export.add_edge(u, v, count=data["count"], types=list(data["types"]),
+                            contexts=self.contexts(u, v))
+        return nx.node_link_data(export, edges="links")
+
+    def _flat_graph(self) -> nx.DiGraph:
+        """A copy with only scalar attributes, as GraphML and GEXF require."""
+        flat = nx.DiGraph()
+        for path, data in self.graph.nodes(data=True):
+            flat.add_node(path, id=data["id"] or "", title=data["title"],
+                          types=", ".join(data["types"]), tags=", ".join(data["tags"]))
+        for u, v, data in self.graph.edges(data=True):
+            flat.add_edge(u, v, weight=data["count"], types=", ".join(data["types"]))
+        return flat
+
+    def _dot(self) -> str:
+        lines = ["digraph zettel {", "  node [shape=box];"]
+        for path, data in self.graph.nodes(data=True):
+            lines.append(f"  {_dot_id(path)} [label={_dot_id(data['title'])}];")
+        for u, v, data in self.graph.edges(data=True):
+            extra = f" [weight={data['count']}]" if data["count"] > 1 else ""
+            lines.append(f"  {_dot_id(u)} -> {_dot_id(v)}{extra};")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+
+def _dot_id(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _write_text(out: TextIO | Path, text: str) -> None:
+    if isinstance(out, Path):
+        out.write_text(text, encoding="utf-8")
+    else:
+        out.write(text)

@@ -1,0 +1,161 @@
+"""The units everything else passes around: `Note`, `Link` and `Problem`.
+
+They are plain frozen dataclasses with no behaviour that touches the disk, so
+parsing stays a pure function of text and the cache can store them as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import re
+from typing import Any, Literal, NamedTuple
+
+Severity = Literal["error", "warning"]
+
+#: Longest context given for a link, in characters: a longer paragraph is cut
+#: to a window around the link.
+CONTEXT_CHARS = 480
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+#: Problem kinds that make `zettel check` exit 1. Every other kind is a warning,
+#: which only fails the check with ``--strict``.
+ERROR_KINDS: frozenset[str] = frozenset(
+    {"yaml-error", "duplicate-id", "broken-link", "unreadable"}
+)
+
+#: Every problem kind, in the order reports list them.
+PROBLEM_KINDS: tuple[str, ...] = (
+    "unreadable",
+    "yaml-error",
+    "duplicate-id",
+    "broken-link",
+    "ambiguous-link",
+    "malformed-id",
+    "key-case",
+    "bad-encoding",
+    "orphan",
+    "isolated",
+)
+
+
+def severity_of(kind: str) -> Severity:
+    """Return ``"error"`` for the kinds in `ERROR_KINDS`, else ``"warning"``."""
+    return "error" if kind in ERROR_KINDS else "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in the vault, tied to a file and, where it applies, a line."""
+
+    kind: str
+    path: str
+    message: str
+    line: int | None = None
+    target: str | None = None
+    suggestion: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return severity_of(self.kind)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``--json`` shape of a problem (see docs/json.md)."""
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "target": self.target,
+            "message": self.message,
+            "suggestion": self.suggestion,
+        }
+
+
+LinkKind = Literal["wiki", "embed", "markdown", "reference", "external"]
+
+
+class Link(NamedTuple):
+    """One link as written in a note's body.
+
+    ``target`` is the text that names the other note or file, without label,
+    heading or block reference. Resolving it (see `zettel.resolve`) tells which
+    note it reaches, or that it is broken or ambiguous. ``kind`` is ``wiki``
+    (``[[x]]``), ``embed`` (``![[x]]``), ``markdown`` (``[t](x.md)``),
+    ``reference`` (``[t]: x.md``) or ``external`` (a URL with a scheme, never
+    an edge of the graph). ``line`` and ``column`` are 1-based positions in the
+    file; ``offset`` is where the link starts in its note's body (for a
+    reference definition, where the reference is first used), and
+    `Note.context` gives the paragraph around it (its context). A named tuple
+    holding an offset, not a dataclass holding a copy of the paragraph: a
+    vault has many links, and this keeps them cheap to build, to hold in
+    memory and to load from the cache.
+    """
+
+    target: str
+    kind: LinkKind
+    line: int
+    column: int
+    offset: int = 0
+    label: str | None = None
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """One file of the vault, parsed once.
+
+    ``path`` is vault-relative with ``/`` separators and is the note's key
+    everywhere. ``id`` is always a string (or None); ``meta`` holds every
+    front-matter field that is not a known one, in file order. ``problems``
+    are those found by reading this file alone (YAML errors, key case,
+    malformed id, encoding); problems that need the whole vault (broken
+    links, duplicate ids, orphans) are found by `zettel.check`. ``body`` is
+    the text after the front matter; it starts at line ``body_line``.
+    """
+
+    path: str
+    title: str
+    id: str | None = None
+    types: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    thumbnail: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    body: str = ""
+    links: tuple[Link, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    has_front_matter: bool = False
+    body_line: int = 1
+    id_from_filename: bool = False
+
+    def context(self, link: Link) -> str:
+        """The paragraph around ``link`` (one of this note's links)."""
+        return paragraph_at(self.body, link.offset)
+
+    @property
+    def stem(self) -> str:
+        """File name without folder and extension."""
+        name = self.path.rsplit("/", 1)[-1]
+        return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def paragraph_at(text: str, offset: int) -> str:
+    """The paragraph of ``text`` (between blank lines) holding ``offset``.
+
+    A paragraph longer than `CONTEXT_CHARS` is cut to a window around the
+    offset, marked with an ellipsis where it was cut.
+    """
+    lo = 0
+    for m in _BLANK_LINE.finditer(text, 0, offset):
+        lo = m.end()
+    m = _BLANK_LINE.search(text, offset)
+    hi = m.start() if m else len(text)
+    while lo < hi and text[lo].isspace():
+        lo += 1
+    while hi > lo and text[hi - 1].isspace():
+        hi -= 1
+    if hi - lo <= CONTEXT_CHARS:
+        return text[lo:hi]
+    start = max(lo, min(offset - CONTEXT_CHARS // 2, hi - CONTEXT_CHARS))
+    end = min(hi, start + CONTEXT_CHARS)
+    return ("…" if start > lo else "") + text[start:end].strip() + ("…" if end < hi else "")

@@ -1,0 +1,265 @@
+"""Reading a vault from disk: the one module that lists and reads note files.
+
+`open_vault` walks the folder, takes unchanged notes from the parse cache,
+parses the rest (in several processes when there are many) and returns a
+`Vault`: every note plus the vault's other files, which embeds may point at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zettel import cache
+from zettel.config import Config, load_config
+from zettel.model import Note, Problem
+from zettel.parse import parse_bytes
+from zettel.perf import paused_gc
+
+#: Below this many files to parse, one process is faster than a pool.
+PARALLEL_THRESHOLD = 1500
+
+Progress = Callable[[int, int], None]
+
+
+class VaultError(Exception):
+    """The vault cannot be opened at all (not a folder, not readable)."""
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    """What a scan did: how many notes came from the cache, how many were parsed."""
+
+    parsed: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Vault:
+    """Every note of a vault (sorted by path), plus its other files."""
+
+    root: Path
+    config: Config
+    notes: tuple[Note, ...]
+    files: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
+    stats: ScanStats = field(default_factory=ScanStats)
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A note file found by the scan: vault-relative path, size and mtime."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def open_vault(
+    root: Path | str,
+    *,
+    use_cache: bool = True,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    listing: tuple[Config, list[FileEntry], list[str]] | None = None,
+) -> Vault:
+    """Scan ``root`` and return its notes. Never fails on a single bad file.
+
+    ``workers`` caps the processes used to parse (default: the CPU count; 1
+    parses in this process). ``progress(done, total)`` is called while parsing.
+    ``listing`` is what `scan_folder` returned, when the caller has it already.
+    Raises `VaultError` when ``root`` is not a readable folder and
+    `zettel.config.ConfigError` when its config cannot be used.
+    """
+    started = time.perf_counter()
+    started_ns = time.time_ns()
+    root = Path(root)
+    config, entries, files = listing or scan_folder(root)
+    notices = list(config.warnings)
+
+    notes: dict[str, Note] = {}
+    kept: list[bytes] = []
+    cache_changed = False
+    if use_cache:
+        with paused_gc():
+            kept, cache_changed, notice = _take_cached(root, entries, notes)
+        if notice:
+            notices.append(notice)
+    todo = [e for e in entries if e.path not in notes]
+    writer = cache.NotesCacheWriter(root) if use_cache and (todo or cache_changed) else None
+    with writer or contextlib.nullcontext(), paused_gc():
+        for chunk in kept if writer else ():
+            writer.add(chunk)
+        kept.clear()
+        for parsed, chunk in _parse_all(root, todo, started_ns, workers, progress):
+            for note in parsed:
+                notes[note.path] = note
+            if writer:
+                writer.add(chunk)
+    if writer and writer.notice:
+        notices.append(writer.notice)
+    ordered = tuple(notes[e.path] for e in entries)
+    stats = ScanStats(len(todo), len(entries) - len(todo), time.perf_counter() - started)
+    return Vault(root, config, ordered, tuple(files), tuple(notices), stats)
+
+
+def scan_folder(root: Path) -> tuple[Config, list[FileEntry], list[str]]:
+    """Read the vault's config and list its files, without reading any note."""
+    if not root.is_dir():
+        raise VaultError(f"vault '{root}' is not a folder" if root.exists()
+                         else f"vault '{root}' does not exist")
+    config = load_config(root)
+    try:
+        entries, files = list_files(root, config)
+    except OSError as err:
+        raise VaultError(f"vault '{root}' cannot be read: {err.strerror or err}") from err
+    return config, entries, files
+
+
+def _take_cached(
+    root: Path, entries: list[FileEntry], notes: dict[str, Note]
+) -> tuple[list[bytes], bool, str | None]:
+    """Fill ``notes`` from the cache where size and mtime match.
+
+    Returns the chunks to keep as they are, whether the cache must be
+    rewritten, and a notice when some or all of it could not be used.
+    """
+    chunks, notice = cache.load_notes_cache(root)
+    current = {e.path: e for e in entries}
+    kept: list[bytes] = []
+    leftovers: list[cache.Record] = []
+    changed = bool(notice)
+    for data in chunks:
+        try:
+            records = cache.load_chunk(data)
+        except Exception as err:  # noqa: BLE001 - a corrupt chunk is parsed again
+            notice = f"parse cache partly unreadable ({type(err).__name__}); rebuilt"
+            changed = True
+            continue
+        hits = []
+        for record in records:
+            path, size, mtime, row = record
+            entry = current.get(path)
+            if entry and entry.size == size and entry.mtime_ns == mtime and path not in notes:
+                notes[path] = cache.note_from_row(row)
+                hits.append(record)
+        if len(hits) == len(records):
+            kept.append(data)
+        else:
+            changed = True
+            leftovers.extend(hits)
+    for i in range(0, len(leftovers), cache.CHUNK_SIZE):
+        kept.append(cache.dump_chunk(leftovers[i : i + cache.CHUNK_SIZE]))
+    return kept, changed, notice
+
+
+def list_files(root: Path, config: Config) -> tuple[list[FileEntry], list[str]]:
+    """Walk the vault: (note entries sorted by path, other files sorted).
+
+    Hidden files and folders (a name starting with ``.``) are skipped, and so
+    is anything matching an ``ignore`` pattern of the config. Folder links are
+    not followed (no cycles); file links are.
+    """
+    notes: list[FileEntry] = []
+    others: list[str] = []
+    ignore = config.ignore
+    stack = [("", str(root))]
+    while stack:
+        rel_dir, abs_dir = stack.pop()
+        try:
+            with os.scandir(abs_dir) as it:
+                listing = list(it)
+        except OSError:
+            if not rel_dir:
+                raise
+            continue  # an unreadable sub-folder: its files are simply absent
+        for item in listing:
+            name = item.name
+            if name.startswith("."):
+                continue
+            rel = rel_dir + name
+            if ignore and _ignored(rel, ignore):
+                continue
+            try:
+                if item.is_dir(follow_symlinks=False):
+                    stack.append((rel + "/", item.path))
+                elif config.is_note_name(name):
+                    st = item.stat()
+                    notes.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+                elif item.is_file():
+                    others.append(rel)
+            except OSError:
+                if config.is_note_name(name):  # reported as unreadable when read
+                    notes.append(FileEntry(rel, -1, -1))
+    notes.sort(key=lambda e: e.path)
+    others.sort()
+    return notes, others
+
+
+def _ignored(rel: str, patterns: Iterable[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def read_note(root: Path, rel: str) -> Note:
+    """Read and parse one note; an unreadable file is a note with a problem."""
+    try:
+        data = (root / rel).read_bytes()
+    except OSError as err:
+        stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        reason = err.strerror or type(err).__name__
+        return Note(path=rel, title=stem, problems=(Problem("unreadable", rel, f"cannot read: {reason}"),))
+    return parse_bytes(rel, data)
+
+
+def _records(batch: list[FileEntry], notes: list[Note], started_ns: int) -> list[cache.Record]:
+    return [
+        (e.path, cache.racy_size(e.size, e.mtime_ns, started_ns), e.mtime_ns, cache.note_to_row(n))
+        for e, n in zip(batch, notes)
+    ]
+
+
+def _parse_chunk(root: str, batch: list[FileEntry], started_ns: int) -> bytes:
+    """Worker process: parse some files, return them as one pickled cache chunk."""
+    with paused_gc():
+        notes = [read_note(Path(root), e.path) for e in batch]
+        return cache.dump_chunk(_records(batch, notes, started_ns))
+
+
+def _parse_all(
+    root: Path,
+    todo: list[FileEntry],
+    started_ns: int,
+    workers: int | None,
+    progress: Progress | None,
+) -> Iterator[tuple[list[Note], bytes]]:
+    """Parse ``todo`` in chunks; yields each chunk's notes and its cache bytes."""
+    total = len(todo)
+    size = cache.CHUNK_SIZE
+    batches = [todo[i : i + size] for i in range(0, total, size)]
+    workers = min(workers or os.cpu_count() or 1, len(batches))
+    done = 0
+    if total < PARALLEL_THRESHOLD or workers < 2:
+        for batch in batches:
+            notes = [read_note(root, e.path) for e in batch]
+            done += len(batch)
+            if progress:
+                progress(done, total)
+            yield notes, cache.dump_chunk(_records(batch, notes, started_ns))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        jobs = pool.map(_parse_chunk, [str(root)] * len(batches), batches,
+                        [started_ns] * len(batches))
+        for data in jobs:
+            records = cache.load_chunk(data)
+            done += len(records)
+            if progress:
+                progress(done, total)
+            yield [cache.note_from_row(r[3]) for r in records], data
