@@ -8,6 +8,7 @@ Everything here is a pure function of the body text. Code is masked first
 from __future__ import annotations
 
 import re
+import sys
 from urllib.parse import unquote
 
 from zettel.model import Link
@@ -142,6 +143,7 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
         wiki = m.group("wiki")
         if wiki is not None:
             target, heading, label = _split_wiki(wiki)
+            target = sys.intern(target)  # the same notes are linked again and again
             if embed:
                 start -= 1
             line, col = where.line_col(start)

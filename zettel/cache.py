@@ -66,7 +66,7 @@ def _safe_loads(data: bytes) -> Any:
 
 def note_to_row(note: Note) -> tuple[Any, ...]:
     """A note as a tuple of builtins (links and problems as tuples too)."""
-    values = [note.__dict__[name] for name in NOTE_FIELDS]
+    values = [getattr(note, name) for name in NOTE_FIELDS]
     values[_LINKS_AT] = tuple(tuple(link) for link in note.links)
     values[_PROBLEMS_AT] = tuple(
         (p.kind, p.path, p.message, p.line, p.target, p.suggestion) for p in note.problems
@@ -75,17 +75,11 @@ def note_to_row(note: Note) -> tuple[Any, ...]:
 
 
 def note_from_row(row: tuple[Any, ...]) -> Note:
-    """Inverse of `note_to_row`.
-
-    Builds the frozen instance the way pickle does (filling ``__dict__``),
-    which is several times faster than calling the generated ``__init__``.
-    """
-    values = dict(zip(NOTE_FIELDS, row))
-    values["links"] = tuple(map(_new_link, row[_LINKS_AT]))
-    values["problems"] = tuple(Problem(*p) for p in row[_PROBLEMS_AT])
-    note = object.__new__(Note)
-    note.__dict__.update(values)
-    return note
+    """Inverse of `note_to_row`."""
+    values = list(row)
+    values[_LINKS_AT] = tuple(map(_new_link, row[_LINKS_AT]))
+    values[_PROBLEMS_AT] = tuple(Problem(*p) for p in row[_PROBLEMS_AT])
+    return Note(*values)
 
 
 def dump_chunk(records: list[Record]) -> bytes:

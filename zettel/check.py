@@ -18,7 +18,6 @@ from pathlib import Path
 from collections.abc import Iterable
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from zettel import cache
@@ -179,6 +178,8 @@ def _broken_links(graph: KnowledgeGraph) -> list[Problem]:
             if key.isdigit():
                 guesses[target] = ids.closest(key)
             else:
+                from rapidfuzz import fuzz, process  # noqa: PLC0415 - only when needed
+
                 found = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=85)
                 guesses[target] = found[0] if found else None
         guess = guesses[target]

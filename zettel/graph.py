@@ -64,7 +64,11 @@ class KnowledgeGraph:
             self._build()
 
     def _build(self) -> None:
-        edges: dict[tuple[str, str], dict[str, Any]] = {}
+        graph = self.graph
+        graph.add_nodes_from(
+            (path, {"id": n.id, "title": n.title, "types": n.types, "tags": n.tags})
+            for path, n in self.notes.items()
+        )
         resolve = self.resolver.resolve_link
         for path, note in self.notes.items():
             for link in note.links:
@@ -76,18 +80,17 @@ class KnowledgeGraph:
                     bucket = self.broken if found.status == "broken" else self.ambiguous
                     bucket.append(ResolvedLink(path, link, found))
                 elif not found.is_file:
-                    edge = edges.get((path, found.paths[0]))
+                    target = found.paths[0]
+                    edge = graph.get_edge_data(path, target)
                     if edge is None:
-                        edge = edges[(path, found.paths[0])] = {"count": 0, "links": [], "types": ()}
-                    edge["count"] += 1
-                    edge["links"].append(link)
+                        graph.add_edge(path, target, count=1, links=[link], types=())
+                        edge = graph.get_edge_data(path, target)
+                    else:
+                        edge["count"] += 1
+                        edge["links"].append(link)
                     if found.link_type and found.link_type not in edge["types"]:
                         edge["types"] += (found.link_type,)
-        self.graph.add_nodes_from(
-            (path, {"id": n.id, "title": n.title, "types": n.types, "tags": n.tags})
-            for path, n in self.notes.items()
-        )
-        self.graph.add_edges_from((u, v, data) for (u, v), data in edges.items())
+        self.resolver.forget()
 
     def outgoing(self, path: str) -> list[ResolvedLink]:
         """Every link written in ``path`` (URLs aside), resolved, in file order."""

@@ -100,7 +100,7 @@ class Link(NamedTuple):
     heading: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """One file of the vault, parsed once.
 

@@ -8,6 +8,7 @@ carried in ``Note.problems``. See docs/format.md for the rules.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -251,4 +252,5 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
+    """Items without repeats, interned: a vault repeats its tags and types a lot."""
+    return [sys.intern(item) for item in dict.fromkeys(items)]

@@ -153,6 +153,10 @@ class Resolver:
             return Resolution("resolved", (files[0],), "path", is_file=True)
         return None
 
+    def forget(self) -> None:
+        """Drop the answers remembered so far (they are found again on demand)."""
+        self._memo.clear()
+
     def resolve(self, target: str) -> Resolution:
         """Resolve a bare target text (as written inside ``[[...]]``)."""
         found = self._memo.get(target)

@@ -12,7 +12,6 @@ import fnmatch
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -254,6 +253,8 @@ def _parse_all(
                 progress(done, total)
             yield notes, cache.dump_chunk(_records(batch, notes, started_ns))
         return
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only for big scans
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         jobs = pool.map(_parse_chunk, [str(root)] * len(batches), batches,
                         [started_ns] * len(batches))
