@@ -73,7 +73,8 @@ def analyze(graph: KnowledgeGraph) -> Report:
     problems += [_ambiguous(item) for item in graph.ambiguous]
     for path in graph.orphans():
         if graph.is_dead_end(path):
-            problems.append(Problem("isolated", path, "no links in or out of this note"))
+            problems.append(Problem("isolated", path, "no other note links here, and this "
+                                    "note links to no other note"))
         else:
             problems.append(Problem("orphan", path, "no other note links to this note"))
     problems.sort(key=lambda p: (p.path, p.line or 0, _KIND_ORDER.get(p.kind, 99)))

@@ -152,10 +152,7 @@ def _load_yaml(path: str, yaml_text: str, problems: list[Problem]) -> dict[str, 
     try:
         loaded = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 2 if mark is not None else 1
-        reason = " ".join(str(x) for x in (err.context, err.problem) if x)
-        problems.append(Problem("yaml-error", path, f"invalid YAML front matter: {reason}", line=line))
+        problems.append(_yaml_problem(path, err, len(yaml_text)))
         return {}
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as err:
         # PyYAML raises plain ValueError for impossible dates like 2023-13-45.
@@ -170,6 +167,22 @@ def _load_yaml(path: str, yaml_text: str, problems: list[Problem]) -> dict[str, 
         )
         return {}
     return loaded
+
+
+def _yaml_problem(path: str, err: yaml.MarkedYAMLError, size: int) -> Problem:
+    """A yaml-error on the most useful line: where an unclosed construct began,
+    when the parser only noticed at the end of the front matter."""
+    mark, context = err.problem_mark, err.context_mark
+    if mark is None or (context is not None and mark.index >= size):
+        mark = context or mark
+    line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the opening ---
+    parts = []
+    if err.context:
+        where = f" (line {err.context_mark.line + 2})" if err.context_mark else ""
+        parts.append(f"{err.context}{where}")
+    if err.problem:
+        parts.append(str(err.problem))
+    return Problem("yaml-error", path, "invalid YAML front matter: " + ", ".join(parts), line=line)
 
 
 def _key_line(yaml_text: str, key: str) -> int | None:

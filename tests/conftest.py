@@ -1,0 +1,59 @@
+"""Shared fixtures: temporary vaults, the seed notes, the sample vault."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_VAULT = ROOT / "notes"
+SEEDS = Path(os.environ.get("ZETTEL_SEEDS", ROOT.parent / "shared" / "seeds"))
+
+MakeVault = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def make_vault(tmp_path: Path) -> MakeVault:
+    """Write ``{relative path: text or bytes}`` into a fresh folder; return it."""
+
+    made: list[Path] = []
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / f"vault{len(made) or ''}"  # a new folder on each call
+        root.mkdir()
+        made.append(root)
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def seeds_vault(tmp_path: Path) -> Path:
+    """The five seed notes copied into a vault, as .md files."""
+    if not (SEEDS / "000_247ff810d1c38f2b.txt").is_file():
+        pytest.skip(f"seed notes not found at {SEEDS} (they live beside the repository, "
+                    "in shared/seeds; set ZETTEL_SEEDS to point elsewhere)")
+    root = tmp_path / "seeds"
+    root.mkdir()
+    for src in sorted(SEEDS.glob("*.txt")):
+        shutil.copyfile(src, root / (src.stem + ".md"))
+    return root
+
+
+@pytest.fixture
+def sample_vault(tmp_path: Path) -> Path:
+    """A copy of the sample vault notes/ (tests may change it)."""
+    dest = tmp_path / "notes"
+    shutil.copytree(SAMPLE_VAULT, dest, ignore=shutil.ignore_patterns(".zettel"))
+    return dest

@@ -1,0 +1,87 @@
+"""The graph: terms (orphan, isolated, dead end), backlinks, edges, exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from zettel.graph import KnowledgeGraph
+from zettel.parse import parse_text
+
+
+def graph_of(files: dict[str, str]) -> KnowledgeGraph:
+    return KnowledgeGraph([parse_text(path, text) for path, text in files.items()])
+
+
+@pytest.fixture
+def small() -> KnowledgeGraph:
+    return graph_of({
+        "hub.md": "---\nid: \"20200101000000\"\ntitle: Hub\ntypes: [concept]\ntags: [t]\n---\n"
+                  "Links to [[leaf]] and [[leaf|again]] and [[cite:20200101000001]].\n",
+        "leaf.md": "---\nid: \"20200101000001\"\n---\nBack to [[Hub]].\n",
+        "lonely.md": "Only [[lonely]] itself and [[missing]].\n",
+        "source.md": "To [[Hub]].\n",
+    })
+
+
+def test_terms(small: KnowledgeGraph) -> None:
+    assert small.orphans() == ["lonely.md", "source.md"]
+    assert small.isolated() == ["lonely.md"]  # a self-link and a broken link count for nothing
+    assert small.dead_ends() == ["lonely.md"]
+    assert not small.is_orphan("hub.md") and small.is_dead_end("lonely.md")
+
+
+def test_edges_carry_count_links_types_and_contexts(small: KnowledgeGraph) -> None:
+    edge = small.graph.edges["hub.md", "leaf.md"]
+    assert edge["count"] == 3 and edge["types"] == ("cite",)
+    assert [link.line for link in edge["links"]] == [7, 7, 7]
+    assert small.contexts("hub.md", "leaf.md")[0].startswith("Links to [[leaf]]")
+    assert small.graph.nodes["hub.md"] == {"id": "20200101000000", "title": "Hub",
+                                            "types": ("concept",), "tags": ("t",)}
+    assert small.graph.has_edge("lonely.md", "lonely.md")  # kept, but counts for no term
+    assert small.link_count == 7
+
+
+def test_backlinks_and_outgoing(small: KnowledgeGraph) -> None:
+    assert [(b.source, b.link.target) for b in small.backlinks("hub.md")] == [
+        ("leaf.md", "Hub"), ("source.md", "Hub")]
+    assert small.backlinks("lonely.md") == []  # its self-link is not a backlink
+    statuses = [r.resolution.status for r in small.outgoing("lonely.md")]
+    assert statuses == ["resolved", "broken"]
+    assert [b.link.target for b in small.broken] == ["missing"]
+
+
+def test_graphml_and_gexf_exports_open_in_networkx(small: KnowledgeGraph, tmp_path: Path) -> None:
+    small.export("graphml", tmp_path / "g.graphml")
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    assert back.number_of_nodes() == 4 and back.edges["hub.md", "leaf.md"]["weight"] == 3
+    assert back.nodes["hub.md"]["title"] == "Hub"
+    out = io.StringIO()
+    small.export("gexf", out)
+    assert ET.fromstring(out.getvalue()).tag.endswith("gexf")
+
+
+def test_json_export_is_node_link_with_contexts(small: KnowledgeGraph) -> None:
+    out = io.StringIO()
+    small.export("json", out)
+    data = json.loads(out.getvalue())
+    assert {n["id"] for n in data["nodes"]} == set(small.notes)
+    edge = next(e for e in data["links"] if (e["source"], e["target"]) == ("hub.md", "leaf.md"))
+    assert edge["count"] == 3 and len(edge["contexts"]) == 3
+
+
+def test_dot_export_quotes_names() -> None:
+    g = graph_of({'say "hi".md': "[[b]]", "b.md": ""})
+    out = io.StringIO()
+    g.export("dot", out)
+    assert '"say \\"hi\\".md" -> "b.md";' in out.getvalue()
+
+
+def test_unknown_format_is_refused(small: KnowledgeGraph) -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        small.export("svg", io.StringIO())

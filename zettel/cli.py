@@ -1,0 +1,309 @@
+"""The ``zettel`` command.
+
+Data goes to stdout, messages to stderr. Exit status: 0 when there is nothing
+to report, 1 when there are findings (problems, orphans, broken links), 2 on
+a usage error (bad option, a vault that does not exist, a note not found).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from zettel import __version__
+from zettel.check import Report, analyze, check_vault, graph_of
+from zettel.config import ConfigError
+from zettel.create import CreateError, editor_command, new_note, open_in_editor
+from zettel.graph import EXPORT_FORMATS, KnowledgeGraph
+from zettel.model import Note
+from zettel.vault import Vault, VaultError, open_vault
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+VAULT_HELP = "The vault folder (default: $ZETTEL_VAULT, else the current folder)."
+
+
+class UsageProblem(click.ClickException):
+    """Bad input from the user: one line on stderr, exit status 2, no traceback."""
+
+    exit_code = EXIT_USAGE
+
+
+def _vault_path(vault: str | None) -> Path:
+    return Path(vault or os.environ.get("ZETTEL_VAULT") or ".")
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() and total >= 500:
+        end = "\n" if done == total else ""
+        click.echo(f"\rparsing notes: {done}/{total}", err=True, nl=False)
+        click.echo(end, err=True, nl=False)
+
+
+def _notices(notices: tuple[str, ...]) -> None:
+    for notice in notices:
+        click.secho(f"zettel: {notice}", err=True, fg="yellow")
+
+
+def _open(vault: str | None, use_cache: bool = True) -> Vault:
+    try:
+        opened = open_vault(_vault_path(vault), use_cache=use_cache, progress=_progress)
+    except (VaultError, ConfigError) as err:
+        raise UsageProblem(str(err)) from err
+    _notices(opened.notices)
+    return opened
+
+
+def _graph(vault: str | None) -> KnowledgeGraph:
+    return graph_of(_open(vault))
+
+
+def _dump(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _fail(message: str) -> NoReturn:
+    raise UsageProblem(message)
+
+
+vault_argument = click.argument("vault", required=False, metavar="[VAULT]")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+
+
+@click.group(invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="zettel")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """zettel: a knowledge-graph note manager for Markdown Zettelkasten vaults.
+
+    A vault is a folder of Markdown notes with YAML front matter and
+    [[wiki-links]] by id, title or file name (docs/format.md). Exit status:
+    0 nothing to report, 1 findings, 2 usage error.
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@main.command()
+@vault_argument
+@json_option
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--no-cache", is_flag=True, help="Parse every note; read and write no cache.")
+def check(vault: str | None, as_json: bool, strict: bool, no_cache: bool) -> None:
+    """Report every problem of the vault; exit 1 if there is an error.
+
+    Errors: yaml-error, duplicate-id, broken-link, unreadable. Warnings:
+    ambiguous-link, malformed-id, key-case, bad-encoding, orphan, isolated.
+    """
+    try:
+        report, notices = check_vault(_vault_path(vault), use_cache=not no_cache,
+                                      progress=_progress)
+    except (VaultError, ConfigError) as err:
+        raise UsageProblem(str(err)) from err
+    _notices(notices)
+    if as_json:
+        _dump(report.to_json())
+    else:
+        _print_report(report)
+    failed = report.errors or (strict and report.warnings)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+def _print_report(report: Report) -> None:
+    for p in report.problems:
+        where = f"{p.path}:{p.line}" if p.line else p.path
+        colour = "red" if p.severity == "error" else "yellow"
+        click.echo(f"{where}: " + click.style(f"{p.severity} {p.kind}", fg=colour)
+                   + f": {p.message}")
+    counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
+    summary = (f"{report.notes} notes, {report.links} links: {report.errors} errors, "
+               f"{report.warnings} warnings" + (f" ({counts})" if counts else ""))
+    click.secho(summary, err=True, bold=True)
+
+
+@main.command()
+@vault_argument
+@json_option
+def orphans(vault: str | None, as_json: bool) -> None:
+    """List orphans: notes no other note links to (exit 1 if any).
+
+    Isolated notes (no links in or out) are orphans too and are marked so.
+    """
+    graph = _graph(vault)
+    found = [(path, graph.is_dead_end(path)) for path in graph.orphans()]
+    if as_json:
+        _dump([{"path": p, "id": graph.notes[p].id, "title": graph.notes[p].title,
+                "isolated": isolated} for p, isolated in found])
+    else:
+        for path, isolated in found:
+            click.echo(f"{path}\t{graph.notes[path].title}" + ("\t(isolated)" if isolated else ""))
+    click.echo(f"{len(found)} orphans among {len(graph.notes)} notes", err=True)
+    sys.exit(EXIT_FINDINGS if found else EXIT_CLEAN)
+
+
+@main.command()
+@vault_argument
+@json_option
+def broken(vault: str | None, as_json: bool) -> None:
+    """List broken links, with line and context (exit 1 if any)."""
+    graph = _graph(vault)
+    report = analyze(graph)
+    suggestions = {(p.path, p.line, p.target): p.suggestion
+                   for p in report.problems if p.kind == "broken-link"}
+    rows = []
+    for item in sorted(graph.broken, key=lambda b: (b.source, b.link.line, b.link.column)):
+        link = item.link
+        rows.append({"path": item.source, "line": link.line, "column": link.column,
+                     "target": link.target, "kind": link.kind,
+                     "context": graph.notes[item.source].context(link),
+                     "suggestion": suggestions.get((item.source, link.line, link.target))})
+    if as_json:
+        _dump(rows)
+    else:
+        for row in rows:
+            hint = f" (did you mean '{row['suggestion']}'?)" if row["suggestion"] else ""
+            click.echo(f"{row['path']}:{row['line']}:{row['column']}: "
+                       + click.style(row["target"], fg="red") + hint)
+            click.echo("    " + " ".join(row["context"].split())[:200])
+    click.echo(f"{len(rows)} broken links", err=True)
+    sys.exit(EXIT_FINDINGS if rows else EXIT_CLEAN)
+
+
+def find_note(graph: KnowledgeGraph, query: str, root: Path) -> Note:
+    """The note named by a path, id, file name, title or alias (or fail)."""
+    candidate = Path(query)
+    for path in (candidate, root / candidate):
+        try:
+            rel = path.resolve().relative_to(root.resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+        if rel in graph.notes:
+            return graph.notes[rel]
+    found = graph.resolver.resolve(query)
+    if found.status == "resolved" and found.paths[0] in graph.notes:
+        return graph.notes[found.paths[0]]
+    if found.status == "ambiguous":
+        _fail(f"'{query}' matches {len(found.paths)} notes by {found.step}: "
+              + ", ".join(found.paths))
+    _fail(f"no note matches '{query}' (by path, id, file name, title or alias)")
+
+
+@main.command()
+@click.argument("note")
+@click.option("--vault", "vault", envvar="ZETTEL_VAULT", help=VAULT_HELP)
+@json_option
+def show(note: str, vault: str | None, as_json: bool) -> None:
+    """Show a note: metadata, outgoing links and backlinks with context.
+
+    NOTE is a path, an id, a file name, a title or an alias.
+    """
+    graph = _graph(vault)
+    found = find_note(graph, note, _vault_path(vault))
+    outgoing = [{"target": r.link.target, "kind": r.link.kind, "line": r.link.line,
+                 "status": r.resolution.status, "path": r.target,
+                 "type": r.resolution.link_type} for r in graph.outgoing(found.path)]
+    backlinks = [{"path": r.source, "title": graph.notes[r.source].title, "line": r.link.line,
+                  "context": graph.notes[r.source].context(r.link)}
+                 for r in graph.backlinks(found.path)]
+    data = {"path": found.path, "id": found.id, "title": found.title, "types": list(found.types),
+            "tags": list(found.tags), "aliases": list(found.aliases),
+            "thumbnail": found.thumbnail, "meta": found.meta, "links": outgoing,
+            "backlinks": backlinks}
+    if as_json:
+        _dump(data)
+        return
+    click.secho(found.title, bold=True)
+    for key in ("path", "id", "types", "tags", "aliases", "thumbnail"):
+        value = data[key]
+        if value:
+            click.echo(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+    for key, value in found.meta.items():
+        click.echo(f"  {key}: {value}")
+    click.secho(f"\nLinks ({len(outgoing)})", bold=True)
+    for link in outgoing:
+        where = link["path"] or click.style(link["status"], fg="red")
+        click.echo(f"  line {link['line']}: {link['target']} -> {where}")
+    click.secho(f"\nBacklinks ({len(backlinks)})", bold=True)
+    for back in backlinks:
+        click.echo(f"  {back['path']}:{back['line']}  {back['title']}")
+        click.echo("      " + " ".join(back["context"].split())[:200])
+
+
+@main.command()
+@vault_argument
+@json_option
+def tags(vault: str | None, as_json: bool) -> None:
+    """List tags and types with the number of notes using each."""
+    opened = _open(vault)
+    tag_counts = Counter(t for note in opened.notes for t in note.tags)
+    type_counts = Counter(t for note in opened.notes for t in note.types)
+    ordered = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
+               for name, c in (("tags", tag_counts), ("types", type_counts))}
+    if as_json:
+        _dump(ordered)
+        return
+    for name, counts in ordered.items():
+        click.secho(f"{name.capitalize()} ({len(counts)})", bold=True)
+        for value, n in counts.items():
+            click.echo(f"{n:6}  {value}")
+
+
+@main.command()
+@click.argument("title")
+@click.option("--type", "types", multiple=True, help="A type of the note (repeatable).")
+@click.option("--tag", "tag_list", multiple=True, help="A tag of the note (repeatable).")
+@click.option("--no-edit", is_flag=True, help="Do not open an editor; just print the path.")
+@click.option("--vault", "vault", envvar="ZETTEL_VAULT", help=VAULT_HELP)
+def new(title: str, types: tuple[str, ...], tag_list: tuple[str, ...], no_edit: bool,
+        vault: str | None) -> None:
+    """Create a note with a new timestamp id and open it in $VISUAL/$EDITOR.
+
+    The file is never overwritten: when the id or the name is taken, the next
+    free second is used. Prints the new note's path.
+    """
+    opened = _open(vault)
+    taken = [note.id for note in opened.notes if note.id]
+    try:
+        path = new_note(opened.root, title, config=opened.config, taken_ids=taken,
+                        types=types, tags=tag_list)
+    except CreateError as err:
+        raise UsageProblem(str(err)) from err
+    click.echo(str(path))
+    if no_edit:
+        return
+    command = editor_command(opened.config)
+    if command is None:
+        click.echo("zettel: no editor set ($VISUAL, $EDITOR or 'editor' in config.yaml)",
+                   err=True)
+        return
+    try:
+        status = open_in_editor(command, path)
+    except OSError as err:
+        raise UsageProblem(f"cannot run editor '{command[0]}': {err.strerror or err}") from err
+    if status:
+        click.echo(f"zettel: the editor exited with status {status}", err=True)
+
+
+@main.command()
+@vault_argument
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="graphml",
+              show_default=True, help="GraphML and GEXF open in Gephi; DOT in Graphviz.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file instead of stdout.")
+def graph(vault: str | None, fmt: str, output: Path | None) -> None:
+    """Export the link graph of the vault."""
+    knowledge = _graph(vault)
+    knowledge.export(fmt, output if output else sys.stdout)
+    if output:
+        click.echo(f"wrote {output} ({knowledge.graph.number_of_nodes()} notes, "
+                   f"{knowledge.graph.number_of_edges()} edges)", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
