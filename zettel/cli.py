@@ -227,8 +227,14 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
         click.echo(f"  {key}: {value}")
     click.secho(f"\nLinks ({len(outgoing)})", bold=True)
     for link in outgoing:
-        where = link["path"] or click.style(link["status"], fg="red")
-        click.echo(f"  line {link['line']}: {link['target']} -> {where}")
+        if link["status"] != "resolved":
+            where = click.style(link["status"], fg="red")
+        elif link["path"] in graph.notes:
+            where = f"{graph.notes[link['path']].title} ({link['path']})"
+        else:
+            where = link["path"]  # an attachment
+        typed = f" [{link['type']}]" if link["type"] else ""
+        click.echo(f"  line {link['line']}: {link['target']}{typed} -> {where}")
     click.secho(f"\nBacklinks ({len(backlinks)})", bold=True)
     for back in backlinks:
         click.echo(f"  {back['path']}:{back['line']}  {back['title']}")
