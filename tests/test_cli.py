@@ -118,6 +118,9 @@ def test_show_unknown_or_ambiguous_note(runner: CliRunner, make_vault: MakeVault
     root = make_vault({"a.md": "---\ntitle: Same\n---\n", "b.md": "---\ntitle: Same\n---\n"})
     missing = run(runner, "show", "nothing", "--vault", str(root))
     assert missing.exit_code == 2 and "no note matches 'nothing'" in missing.stderr
+    assert "did you mean" not in missing.stderr
+    close = run(runner, "show", "sam", "--vault", str(root))
+    assert close.exit_code == 2 and "did you mean 'Same'" in close.stderr
     twice = run(runner, "show", "Same", "--vault", str(root))
     assert twice.exit_code == 2 and "a.md, b.md" in twice.stderr
 

@@ -61,9 +61,12 @@ def test_graphml_and_gexf_exports_open_in_networkx(small: KnowledgeGraph, tmp_pa
     back = nx.read_graphml(tmp_path / "g.graphml")
     assert back.number_of_nodes() == 4 and back.edges["hub.md", "leaf.md"]["weight"] == 3
     assert back.nodes["hub.md"]["title"] == "Hub"
-    out = io.StringIO()
-    small.export("gexf", out)
-    assert ET.fromstring(out.getvalue()).tag.endswith("gexf")
+    assert back.nodes["hub.md"]["note_id"] == "20200101000000"
+    small.export("gexf", tmp_path / "g.gexf")
+    assert ET.parse(tmp_path / "g.gexf").getroot().tag.endswith("gexf")
+    gexf = nx.read_gexf(tmp_path / "g.gexf")
+    assert sorted(gexf.nodes) == sorted(small.notes)  # notes without an id keep their own node
+    assert gexf.nodes["leaf.md"]["note_id"] == "20200101000001"
 
 
 def test_json_export_is_node_link_with_contexts(small: KnowledgeGraph) -> None:
@@ -71,6 +74,8 @@ def test_json_export_is_node_link_with_contexts(small: KnowledgeGraph) -> None:
     small.export("json", out)
     data = json.loads(out.getvalue())
     assert {n["id"] for n in data["nodes"]} == set(small.notes)
+    hub = next(n for n in data["nodes"] if n["id"] == "hub.md")
+    assert hub["note_id"] == "20200101000000" and hub["types"] == ["concept"]
     edge = next(e for e in data["links"] if (e["source"], e["target"]) == ("hub.md", "leaf.md"))
     assert edge["count"] == 3 and len(edge["contexts"]) == 3
 

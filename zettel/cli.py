@@ -191,7 +191,14 @@ def find_note(graph: KnowledgeGraph, query: str, root: Path) -> Note:
     if found.status == "ambiguous":
         _fail(f"'{query}' matches {len(found.paths)} notes by {found.step}: "
               + ", ".join(found.paths))
-    _fail(f"no note matches '{query}' (by path, id, file name, title or alias)")
+    from rapidfuzz import fuzz, process, utils  # noqa: PLC0415 - only on this error path
+
+    titles = sorted({note.title for note in graph.notes.values()})
+    close = process.extract(query, titles, scorer=fuzz.WRatio, processor=utils.default_process,
+                            limit=3, score_cutoff=75)
+    hint = ("; did you mean " + " or ".join(f"'{title}'" for title, _, _ in close) + "?"
+            if close else "")
+    _fail(f"no note matches '{query}' (by path, id, file name, title or alias){hint}")
 
 
 @main.command()

@@ -140,7 +140,11 @@ class KnowledgeGraph:
         return [p for p in self.notes if self.is_dead_end(p)]
 
     def export(self, fmt: str, out: TextIO | Path) -> None:
-        """Write the graph as GraphML, GEXF, node-link JSON or Graphviz DOT."""
+        """Write the graph as GraphML, GEXF, node-link JSON or Graphviz DOT.
+
+        Nodes are named by path; the note's id is the ``note_id`` attribute
+        (``id`` is the node's own name in these formats).
+        """
         if fmt not in EXPORT_FORMATS:
             raise ValueError(f"unknown format '{fmt}' (known: {', '.join(EXPORT_FORMATS)})")
         if fmt == "json":
@@ -160,7 +164,7 @@ class KnowledgeGraph:
         """networkx's node-link layout, with the contexts written out."""
         export = nx.DiGraph()
         for path, data in self.graph.nodes(data=True):
-            export.add_node(path, id=data["id"], title=data["title"],
+            export.add_node(path, note_id=data["id"], title=data["title"],
                             types=list(data["types"]), tags=list(data["tags"]))
         for u, v, data in self.graph.edges(data=True):
             export.add_edge(u, v, count=data["count"], types=list(data["types"]),
@@ -171,7 +175,7 @@ class KnowledgeGraph:
         """A copy with only scalar attributes, as GraphML and GEXF require."""
         flat = nx.DiGraph()
         for path, data in self.graph.nodes(data=True):
-            flat.add_node(path, id=data["id"] or "", title=data["title"],
+            flat.add_node(path, note_id=data["id"] or "", title=data["title"],
                           types=", ".join(data["types"]), tags=", ".join(data["tags"]))
         for u, v, data in self.graph.edges(data=True):
             flat.add_edge(u, v, weight=data["count"], types=", ".join(data["types"]))
