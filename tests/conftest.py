@@ -42,6 +42,8 @@ def make_vault(tmp_path: Path) -> MakeVault:
 def seeds_vault(tmp_path: Path) -> Path:
     """The five seed notes copied into a vault, as .md files."""
     if not (SEEDS / "000_247ff810d1c38f2b.txt").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the seed notes at {SEEDS}")
         pytest.skip(f"seed notes not found at {SEEDS} (they live beside the repository, "
                     "in shared/seeds; set ZETTEL_SEEDS to point elsewhere)")
     root = tmp_path / "seeds"

@@ -48,7 +48,7 @@ def test_check_exit_codes(runner: CliRunner, vault: Path, make_vault: MakeVault)
     result = run(runner, "check", str(vault))
     assert result.exit_code == 1
     assert "hub.md:10: error broken-link: link to 'gone'" in result.stdout
-    assert "3 notes, 5 links: 1 errors, 1 warnings" in result.stderr
+    assert "3 notes, 5 links: 1 error, 1 warning" in result.stderr
     clean = make_vault({"a.md": "[[b]]", "b.md": "[[a]]", "c.md": "[[a]]"})
     assert run(runner, "check", str(clean)).exit_code == 0
     assert run(runner, "check", "--strict", str(clean)).exit_code == 1  # c.md is an orphan

@@ -67,6 +67,11 @@ def _dump(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 note``, ``2 notes``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _fail(message: str) -> NoReturn:
     raise UsageProblem(message)
 
@@ -122,8 +127,9 @@ def _print_report(report: Report) -> None:
         click.echo(f"{where}: " + click.style(f"{p.severity} {p.kind}", fg=colour)
                    + f": {p.message}")
     counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
-    summary = (f"{report.notes} notes, {report.links} links: {report.errors} errors, "
-               f"{report.warnings} warnings" + (f" ({counts})" if counts else ""))
+    summary = (f"{_count(report.notes, 'note')}, {_count(report.links, 'link')}: "
+               f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}"
+               + (f" ({counts})" if counts else ""))
     click.secho(summary, err=True, bold=True)
 
 
@@ -143,7 +149,8 @@ def orphans(vault: str | None, as_json: bool) -> None:
     else:
         for path, isolated in found:
             click.echo(f"{path}\t{graph.notes[path].title}" + ("\t(isolated)" if isolated else ""))
-    click.echo(f"{len(found)} orphans among {len(graph.notes)} notes", err=True)
+    click.echo(f"{_count(len(found), 'orphan')} among {_count(len(graph.notes), 'note')}",
+               err=True)
     sys.exit(EXIT_FINDINGS if found else EXIT_CLEAN)
 
 
@@ -171,7 +178,7 @@ def broken(vault: str | None, as_json: bool) -> None:
             click.echo(f"{row['path']}:{row['line']}:{row['column']}: "
                        + click.style(row["target"], fg="red") + hint)
             click.echo("    " + " ".join(row["context"].split())[:200])
-    click.echo(f"{len(rows)} broken links", err=True)
+    click.echo(_count(len(rows), "broken link"), err=True)
     sys.exit(EXIT_FINDINGS if rows else EXIT_CLEAN)
 
 
