@@ -11,7 +11,7 @@ import re
 import sys
 from urllib.parse import unquote
 
-from zettel.model import Link
+from zettel.model import Link, LinkKind
 
 _FENCE_OPEN = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})", re.M)
 _INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)[^\n]*?(?<!`)\1(?!`)")
@@ -81,17 +81,9 @@ def first_heading(masked_body: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-class _Positions:
-    """Turns offsets in the body into file lines and columns."""
-
-    def __init__(self, body: str, first_line: int) -> None:
-        self.body = body
-        self.first_line = first_line
-
-    def line_col(self, pos: int) -> tuple[int, int]:
-        line = self.body.count("\n", 0, pos) + self.first_line
-        col = pos - (self.body.rfind("\n", 0, pos) + 1) + 1
-        return line, col
+def _line_col(body: str, pos: int, first_line: int) -> tuple[int, int]:
+    """File line and column (1-based) of offset ``pos`` in a body starting at ``first_line``."""
+    return body.count("\n", 0, pos) + first_line, pos - (body.rfind("\n", 0, pos) + 1) + 1
 
 
 def _split_wiki(inner: str) -> tuple[str, str | None, str | None]:
@@ -106,16 +98,6 @@ def _split_wiki(inner: str) -> tuple[str, str | None, str | None]:
         inner, heading = inner.split("#", 1)
         heading = heading.strip() or None
     return inner.strip(), heading, label
-
-
-def _local_target(url: str) -> tuple[str, str | None] | None:
-    """Split a Markdown URL into (path, fragment); None for an in-page anchor."""
-    if url.startswith("<") and url.endswith(">"):
-        url = url[1:-1].strip()
-    path, _, fragment = url.partition("#")
-    if not path:
-        return None
-    return unquote(path), (unquote(fragment) or None)
 
 
 def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], str]:
@@ -136,53 +118,47 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
                 tags.append(tag)
     if "[" not in masked:
         return links, tags, masked
-    where = _Positions(body, first_line)
     for m in _LINKS.finditer(masked):
-        start, end = m.span()
+        start = m.start()
         embed = start > 0 and masked[start - 1] == "!"
+        if embed:
+            start -= 1
+        line, col = _line_col(body, start, first_line)
         wiki = m.group("wiki")
         if wiki is not None:
             target, heading, label = _split_wiki(wiki)
             target = sys.intern(target)  # the same notes are linked again and again
-            if embed:
-                start -= 1
-            line, col = where.line_col(start)
             kind = "embed" if embed else "wiki"
             links.append(Link(target, kind, line, col, start, label, heading))
             continue
-        url = m.group("murl")
-        label = m.group("mtext").strip() or None
-        if embed:
-            start -= 1
-        line, col = where.line_col(start)
-        if _SCHEME.match(url.lstrip("<")):
-            links.append(Link(url.strip("<>"), "external", line, col, start, label))
-            continue
-        local = _local_target(url)
-        if local is None:
-            continue
-        kind = "embed" if embed else "markdown"
-        links.append(Link(local[0], kind, line, col, start, label, local[1]))
+        link = _url_link(m.group("murl"), "embed" if embed else "markdown", line, col, start,
+                         m.group("mtext").strip() or None)
+        if link is not None:
+            links.append(link)
     if "]:" in masked:
         before = len(links)
         for m in _REF_DEF.finditer(masked):
-            _add_reference(links, where, masked, m.start(), m.end(), m.group("name"), m.group("url"))
+            name = m.group("name")
+            line, col = _line_col(body, m.start(), first_line)
+            use = masked.find("[" + name + "]")  # the context is that of its first use
+            at = use if 0 <= use < m.start() or use > m.end() else m.start()
+            link = _url_link(m.group("url"), "reference", line, col, at, name)
+            if link is not None:
+                links.append(link)
         if len(links) > before:
             links.sort(key=lambda link: (link.line, link.column))
     return links, tags, masked
 
 
-def _add_reference(
-    links: list[Link], where: _Positions, masked: str, start: int, end: int, name: str, url: str
-) -> None:
-    """A reference definition ``[name]: url``, with the context of its first use."""
-    line, col = where.line_col(start)
+def _url_link(url: str, kind: LinkKind, line: int, col: int, offset: int,
+              label: str | None) -> Link | None:
+    """The link a Markdown URL makes: ``external`` when it has a scheme, else a
+    local link of ``kind``; None for an in-page anchor (``#part``)."""
     if _SCHEME.match(url.lstrip("<")):
-        links.append(Link(url.strip("<>"), "external", line, col, start, name))
-        return
-    local = _local_target(url)
-    if local is None:
-        return
-    use = masked.find("[" + name + "]")
-    context_at = use if 0 <= use < start or use > end else start
-    links.append(Link(local[0], "reference", line, col, context_at, name, local[1]))
+        return Link(url.strip("<>"), "external", line, col, offset, label)
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1].strip()
+    path, _, fragment = url.partition("#")
+    if not path:
+        return None
+    return Link(unquote(path), kind, line, col, offset, label, unquote(fragment) or None)
