@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -212,3 +213,23 @@ def test_parse_never_raises_on_structured_noise(lines: list[str]) -> None:
     note = parse_text("noise.md", "\n".join(lines))
     for link in note.links:
         assert link.line >= 1 and link.column >= 1
+
+
+@pytest.mark.parametrize(
+    "doc",
+    ["title: t\ntags: [a, b]\nn: {x: [1, 2.5, null, true]}", "base: &b {x: 1}\nchild:\n  <<: *b\n  y: 2",
+     "d: 2023-01-02\nt: 2023-01-02T10:00:00Z\nb: yes\ni: 0x1F\nbin: !!binary aGk=\ns: !!set {a, b}",
+     "- a\n- b", '"just"', "", "a: &x [1]\nb: *x", "a: !!str 12", "'1': one\n1: int"],
+)
+def test_fast_yaml_loading_matches_pyyaml(doc: str) -> None:
+    from zettel.parse import load_yaml
+
+    assert load_yaml(doc) == yaml.load(doc, Loader=yaml.CSafeLoader)
+
+
+@pytest.mark.parametrize("doc", ["? [1, 2]\n: v", "x: !custom 1", "a: [b"])
+def test_fast_yaml_loading_raises_like_pyyaml(doc: str) -> None:
+    from zettel.parse import load_yaml
+
+    with pytest.raises(yaml.YAMLError):
+        load_yaml(doc)

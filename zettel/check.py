@@ -165,11 +165,8 @@ def _malformed_ids(graph: KnowledgeGraph) -> list[Problem]:
 def _broken_links(graph: KnowledgeGraph) -> list[Problem]:
     if not graph.broken:
         return []
-    ids = _IdNeighbours(n.id for n in graph.notes.values() if n.id)
-    names: dict[str, str] = {}
-    for note in graph.notes.values():
-        for name in (note.title, *note.aliases):
-            names.setdefault(normalize(name), name)
+    ids: _IdNeighbours | None = None
+    names: dict[str, str] | None = None
     guesses: dict[str, str | None] = {}
     problems = []
     for item in graph.broken:
@@ -177,10 +174,12 @@ def _broken_links(graph: KnowledgeGraph) -> list[Problem]:
         if target not in guesses:
             key = normalize(target)
             if key.isdigit():
+                ids = ids or _IdNeighbours(n.id for n in graph.notes.values() if n.id)
                 guesses[target] = ids.closest(key)
             else:
                 from rapidfuzz import fuzz, process  # noqa: PLC0415 - only when needed
 
+                names = names if names is not None else _names(graph)
                 found = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=85)
                 guesses[target] = found[0] if found else None
         guess = guesses[target]
@@ -190,6 +189,15 @@ def _broken_links(graph: KnowledgeGraph) -> list[Problem]:
         problems.append(Problem("broken-link", item.source, message, line=item.link.line,
                                 target=target, suggestion=guess))
     return problems
+
+
+def _names(graph: KnowledgeGraph) -> dict[str, str]:
+    """Normalised title or alias -> as written, for "did you mean"."""
+    names: dict[str, str] = {}
+    for note in graph.notes.values():
+        for name in (note.title, *note.aliases):
+            names.setdefault(normalize(name), name)
+    return names
 
 
 class _IdNeighbours:

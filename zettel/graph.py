@@ -48,8 +48,9 @@ class KnowledgeGraph:
 
     Nodes are keyed by vault-relative path and carry ``id``, ``title``,
     ``types`` and ``tags``; there is one edge per linked pair of notes with
-    ``count`` (how many links), ``links`` (each `Link`; `contexts` gives their
-    paragraphs) and ``types`` (a tuple of Cosma link types, often empty).
+    ``count`` (how many links), ``links`` (a tuple of each `Link`; `contexts`
+    gives their paragraphs) and ``types`` (a tuple of Cosma link types, often
+    empty).
     """
 
     def __init__(self, notes: Iterable[Note], files: Iterable[str] = (),
@@ -82,12 +83,12 @@ class KnowledgeGraph:
                 elif not found.is_file:
                     target = found.paths[0]
                     edge = graph.get_edge_data(path, target)
-                    if edge is None:
-                        graph.add_edge(path, target, count=1, links=[link], types=())
+                    if edge is None:  # most pairs have one link: a 1-tuple is the cheapest
+                        graph.add_edge(path, target, count=1, links=(link,), types=())
                         edge = graph.get_edge_data(path, target)
                     else:
                         edge["count"] += 1
-                        edge["links"].append(link)
+                        edge["links"] += (link,)
                     if found.link_type and found.link_type not in edge["types"]:
                         edge["types"] += (found.link_type,)
         self.resolver.forget()

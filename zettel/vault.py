@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from zettel import cache
 from zettel.config import Config, load_config
@@ -52,8 +53,7 @@ class Vault:
     stats: ScanStats = field(default_factory=ScanStats)
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class FileEntry(NamedTuple):
     """A note file found by the scan: vault-relative path, size and mtime."""
 
     path: str
