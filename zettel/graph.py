@@ -122,11 +122,13 @@ class KnowledgeGraph:
 
     def is_orphan(self, path: str) -> bool:
         """True when no other note links to ``path``."""
-        return not any(p != path for p in self.graph.predecessors(path))
+        linked = self.graph.pred[path]
+        return not linked or (len(linked) == 1 and path in linked)
 
     def is_dead_end(self, path: str) -> bool:
         """True when ``path`` links to no other note."""
-        return not any(p != path for p in self.graph.successors(path))
+        links = self.graph.succ[path]
+        return not links or (len(links) == 1 and path in links)
 
     def orphans(self) -> list[str]:
         """Every orphan (isolated notes included), in path order."""
