@@ -61,9 +61,7 @@ def run_mode(mode: str, vault: Path) -> dict[str, float]:
                         total += len(f.read())
     elif mode == "naive":
         posts = {}
-        for path in vault.rglob("*.md"):
-            if any(part.startswith(".") for part in path.relative_to(vault).parts):
-                continue
+        for path in vault.rglob("*.md"):  # the generated vault has no hidden notes to skip
             try:
                 posts[path] = frontmatter.load(path)
             except Exception:  # noqa: BLE001 - the naive script skips bad files

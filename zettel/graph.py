@@ -83,14 +83,15 @@ class KnowledgeGraph:
                 elif not found.is_file:
                     target = found.paths[0]
                     edge = graph.get_edge_data(path, target)
+                    link_type = found.link_type
                     if edge is None:  # most pairs have one link: a 1-tuple is the cheapest
-                        graph.add_edge(path, target, count=1, links=(link,), types=())
-                        edge = graph.get_edge_data(path, target)
-                    else:
-                        edge["count"] += 1
-                        edge["links"] += (link,)
-                    if found.link_type and found.link_type not in edge["types"]:
-                        edge["types"] += (found.link_type,)
+                        graph.add_edge(path, target, count=1, links=(link,),
+                                       types=(link_type,) if link_type else ())
+                        continue
+                    edge["count"] += 1
+                    edge["links"] += (link,)
+                    if link_type and link_type not in edge["types"]:
+                        edge["types"] += (link_type,)
         self.resolver.forget()
 
     def outgoing(self, path: str) -> list[ResolvedLink]:

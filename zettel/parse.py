@@ -17,10 +17,26 @@ import yaml
 from zettel.body import first_heading, scan_body
 from zettel.model import Note, Problem
 
-try:  # libyaml's loader is an order of magnitude faster; same safe semantics.
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> its implicit tag
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader, remembering the tag of each plain scalar it resolved.
+
+    For a plain (unquoted) scalar the safe resolver's answer depends on the
+    text alone, and a vault repeats its tags, types and field values a lot.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) < 50_000:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
 
 #: Front-matter keys read as known fields (matched case-insensitively) and the
 #: field each one fills.

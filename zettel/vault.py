@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -207,10 +208,11 @@ def _ignored(rel: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def read_note(root: Path, rel: str) -> Note:
+def read_note(root: Path | str, rel: str) -> Note:
     """Read and parse one note; an unreadable file is a note with a problem."""
     try:
-        data = (root / rel).read_bytes()
+        with open(os.path.join(root, rel), "rb") as stream:
+            data = stream.read()
     except OSError as err:
         stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         reason = err.strerror or type(err).__name__
@@ -228,7 +230,7 @@ def _records(batch: list[FileEntry], notes: list[Note], started_ns: int) -> list
 def _parse_chunk(root: str, batch: list[FileEntry], started_ns: int) -> bytes:
     """Worker process: parse some files, return them as one pickled cache chunk."""
     with paused_gc():
-        notes = [read_note(Path(root), e.path) for e in batch]
+        notes = [read_note(root, e.path) for e in batch]
         return cache.dump_chunk(_records(batch, notes, started_ns))
 
 
@@ -255,7 +257,8 @@ def _parse_all(
         return
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only for big scans
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    try:
         jobs = pool.map(_parse_chunk, [str(root)] * len(batches), batches,
                         [started_ns] * len(batches))
         for data in jobs:
@@ -264,3 +267,13 @@ def _parse_all(
             if progress:
                 progress(done, total)
             yield [cache.note_from_row(r[3]) for r in records], data
+    except BaseException:
+        # Ctrl-C or an error: drop the chunks not started instead of parsing them all.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _ignore_interrupts() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
