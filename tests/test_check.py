@@ -59,12 +59,14 @@ def test_broken_link_suggests_a_close_id(make_vault: MakeVault) -> None:
     root = make_vault({
         "a.md": "---\nid: \"20230924193522\"\n---\n[[202309241935221]] [[20230924913522]]",
         "b.md": "---\ntitle: Open data portal\n---\n[[Open data portals]] [[20230924193522]]",
+        "c.md": "---\ntitle: Hypertext\n---\n[[Hypertxt]] [[a]]",
     })
     report, _ = check_vault(root, use_cache=False)
     guesses = {p.target: p.suggestion for p in report.problems if p.kind == "broken-link"}
     assert guesses == {"202309241935221": "20230924193522",  # a digit too many
                        "20230924913522": "20230924193522",   # two digits swapped
-                       "Open data portals": "Open data portal"}
+                       "Open data portals": "Open data portal",
+                       "Hypertxt": "Hypertext"}  # a short title, another case
     far = make_vault({"c.md": "---\nid: \"20230924193522\"\n---\n[[20991231000000]]"})
     report, _ = check_vault(far, use_cache=False)
     assert [p.suggestion for p in report.problems if p.kind == "broken-link"] == [None]

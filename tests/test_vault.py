@@ -39,7 +39,7 @@ def test_unknown_config_key_is_a_warning(make_vault: MakeVault) -> None:
     assert any("unknown setting 'extension'" in n for n in v.notices)
 
 
-@pytest.mark.parametrize("text", ["extensions: 3\n", "filename: plain.md\n", ": : :\n", "- a\n"])
+@pytest.mark.parametrize("text", ["extensions: 3\n", "filename: plain.md\n", "ignore: [a\n", "- a\n"])
 def test_bad_config_value_is_an_error(make_vault: MakeVault, text: str) -> None:
     root = make_vault({".zettel/config.yaml": text, "a.md": ""})
     with pytest.raises(ConfigError):

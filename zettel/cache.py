@@ -35,7 +35,7 @@ from zettel.model import Link, Note, Problem
 SCHEMA = 4
 CACHE_KEY = f"zettel/{SCHEMA}/{__version__}"
 RACY_WINDOW_NS = 2_000_000_000
-CHUNK_SIZE = 400
+CHUNK_SIZE = 250
 NOTES_FILE = "notes.pickle"
 
 NOTE_FIELDS = tuple(f.name for f in fields(Note))

@@ -177,10 +177,11 @@ def _broken_links(graph: KnowledgeGraph) -> list[Problem]:
                 ids = ids or _IdNeighbours(n.id for n in graph.notes.values() if n.id)
                 guesses[target] = ids.closest(key)
             else:
-                from rapidfuzz import fuzz, process  # noqa: PLC0415 - only when needed
+                from rapidfuzz import fuzz, process, utils  # noqa: PLC0415 - only when needed
 
                 names = names if names is not None else _names(graph)
-                found = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=85)
+                found = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=85,
+                                           processor=utils.default_process)
                 guesses[target] = found[0] if found else None
         guess = guesses[target]
         message = f"link to '{target}' matches no note (by id, path, file name, title or alias)"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml_rs
 
 #: The folder, inside a vault, where zettel keeps its settings and caches.
 STATE_DIR = ".zettel"
@@ -50,9 +50,10 @@ def load_config(vault: Path) -> Config:
         return Config()
     where = f"{STATE_DIR}/{CONFIG_FILE}"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{where}: not valid YAML: {err}") from err
+        raw = yaml_rs.loads(path.read_text(encoding="utf-8"))
+    except (yaml_rs.YAMLDecodeError, UnicodeDecodeError) as err:
+        reason = [part for part in str(err).splitlines() if part.strip()][-1].strip()
+        raise ConfigError(f"{where}: not valid YAML: {reason}") from err
     if raw is None:
         return Config()
     if not isinstance(raw, dict):

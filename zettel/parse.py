@@ -12,31 +12,10 @@ import sys
 from datetime import datetime
 from typing import Any
 
-import yaml
+import yaml_rs
 
 from zettel.body import first_heading, scan_body
 from zettel.model import Note, Problem
-
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
-_PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> its implicit tag
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """PyYAML's safe loader, remembering the tag of each plain scalar it resolved.
-
-    For a plain (unquoted) scalar the safe resolver's answer depends on the
-    text alone, and a vault repeats its tags, types and field values a lot.
-    """
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            tag = _PLAIN_TAGS.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(_PLAIN_TAGS) < 50_000:
-                    _PLAIN_TAGS[value] = tag
-            return tag
-        return super().resolve(kind, value, implicit)
 
 #: Front-matter keys read as known fields (matched case-insensitively) and the
 #: field each one fills.
@@ -56,6 +35,8 @@ KNOWN_FIELDS: dict[str, str] = {
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _FILENAME_ID = re.compile(r"^(\d{12,14})(?!\d)")
 _TIMESTAMP_ID = re.compile(r"^\d{14}$")
+_DUPLICATE_KEY = re.compile(r"duplicate mapping key: '(.*)'")
+_LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins
 _ID_VALUE = re.compile(r"^id[ \t]*:[ \t]*([^\s#]+)", re.M)
 
 
@@ -163,69 +144,35 @@ def parse_text(path: str, text: str, extra_problems: list[Problem] | None = None
     )
 
 
-_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
-
-
-class _Unusual(Exception):
-    """A YAML document the fast construction leaves to PyYAML's constructor."""
-
-
-def load_yaml(text: str) -> Any:
-    """``yaml.load(text, CSafeLoader)``, with the same result, built faster.
-
-    libyaml composes the node tree; plain strings, lists and mappings (nearly
-    all of a note's front matter) are then built here directly, and every
-    other node (numbers, dates, booleans, null, ``!!binary``, ...) by
-    PyYAML's own safe constructors. Merge keys, recursive aliases and keys
-    that cannot be dict keys go to PyYAML's full construction.
-    """
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        try:
-            return _construct(node, loader, set())
-        except (_Unusual, TypeError):
-            pass
-    finally:
-        loader.dispose()
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
-
-
-def _construct(node: yaml.Node, loader: Any, active: set[int]) -> Any:
-    tag = node.tag
-    if tag == _STR:
-        return node.value
-    if tag != _SEQ and tag != _MAP:
-        return loader.construct_object(node, deep=True)
-    if id(node) in active:
-        raise _Unusual("recursive alias")
-    active.add(id(node))
-    if tag == _SEQ:
-        built: Any = [_construct(item, loader, active) for item in node.value]
-    else:
-        built = {}
-        for key, value in node.value:
-            if key.tag == "tag:yaml.org,2002:merge":
-                raise _Unusual("merge key")
-            built[_construct(key, loader, active)] = _construct(value, loader, active)
-    active.discard(id(node))
-    return built
+_YAML_WHERE = re.compile(r"line (\d+), column (\d+)")
 
 
 def _load_yaml(path: str, yaml_text: str, problems: list[Problem]) -> dict[str, Any]:
+    """Load front matter with yaml-rs (YAML 1.2, the YAML of Cosma and Obsidian).
+
+    Never runs code: tags such as ``!!python/object`` are inert, and alias
+    bombs are stopped by yaml-rs's limits. A field given twice is reported
+    and its last value kept.
+    """
     if not yaml_text.strip():
         return {}
+    duplicate = None
     try:
-        loaded = load_yaml(yaml_text)
-    except yaml.MarkedYAMLError as err:
-        problems.append(_yaml_problem(path, err, len(yaml_text)))
+        try:
+            loaded = yaml_rs.loads(yaml_text)
+        except yaml_rs.YAMLDecodeError as err:
+            duplicate = _DUPLICATE_KEY.match(str(err))
+            if not duplicate:
+                raise
+            loaded = yaml_rs.loads(yaml_text, duplicate_key_policy=_LAST_WINS)
+    except yaml_rs.YAMLDecodeError as err:
+        problems.append(_yaml_problem(path, str(err)))
         return {}
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as err:
-        # PyYAML raises plain ValueError for impossible dates like 2023-13-45.
+    except (ValueError, RecursionError) as err:
         problems.append(Problem("yaml-error", path, f"invalid YAML front matter: {err}", line=1))
         return {}
+    if duplicate:
+        problems.append(_duplicate_problem(path, duplicate.group(1), yaml_text))
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -237,20 +184,27 @@ def _load_yaml(path: str, yaml_text: str, problems: list[Problem]) -> dict[str, 
     return loaded
 
 
-def _yaml_problem(path: str, err: yaml.MarkedYAMLError, size: int) -> Problem:
-    """A yaml-error on the most useful line: where an unclosed construct began,
-    when the parser only noticed at the end of the front matter."""
-    mark, context = err.problem_mark, err.context_mark
-    if mark is None or (context is not None and mark.index >= size):
-        mark = context or mark
-    line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the opening ---
-    parts = []
-    if err.context:
-        where = f" (line {err.context_mark.line + 2})" if err.context_mark else ""
-        parts.append(f"{err.context}{where}")
-    if err.problem:
-        parts.append(str(err.problem))
-    return Problem("yaml-error", path, "invalid YAML front matter: " + ", ".join(parts), line=line)
+def _duplicate_problem(path: str, key: str, yaml_text: str) -> Problem:
+    """yaml-rs names the key given twice; find its lines, top-level keys first."""
+    lines: list[int] = []
+    for indent in ("", r"[ \t]*"):
+        pattern = re.compile("^" + indent + re.escape(key) + r"[ \t]*:", re.M)
+        lines = [yaml_text.count("\n", 0, m.start()) + 2 for m in pattern.finditer(yaml_text)]
+        if len(lines) > 1:
+            break
+    where = f" (lines {', '.join(map(str, lines))})" if len(lines) > 1 else ""
+    return Problem("yaml-error", path, f"invalid YAML front matter: field '{key}' is given "
+                   f"more than once{where}; the last value is used",
+                   line=lines[-1] if lines else None, target=key)
+
+
+def _yaml_problem(path: str, message: str) -> Problem:
+    """A yaml-error from yaml-rs's message, on the file line it points at."""
+    where = _YAML_WHERE.search(message)
+    line = int(where.group(1)) + 1 if where else 1  # +1 for the opening ---
+    lines = [part for part in message.splitlines() if part.strip()]
+    reason = lines[-1].strip() if len(lines) > 1 else message
+    return Problem("yaml-error", path, f"invalid YAML front matter: {reason}", line=line)
 
 
 def _key_line(yaml_text: str, key: str) -> int | None:

@@ -132,6 +132,8 @@ def _take_cached(
     rewritten, and a notice when some or all of it could not be used.
     """
     chunks, notice = cache.load_notes_cache(root)
+    if not chunks:
+        return [], bool(notice), notice
     current = {e.path: e for e in entries}
     kept: list[bytes] = []
     leftovers: list[cache.Record] = []
