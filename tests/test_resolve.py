@@ -91,3 +91,11 @@ def test_markdown_links_are_relative_to_their_note() -> None:
 def test_heading_only_link_is_the_note_itself() -> None:
     r = Resolver([note("a.md")])
     assert r.resolve_link(Link("", "wiki", 1, 1, heading="sec"), "a.md").path == "a.md"
+
+
+def test_markdown_link_extension_decides_between_same_stem_notes() -> None:
+    r = Resolver([note("d/a.md"), note("d/a.txt")])
+    md = Link("a.txt", "markdown", 1, 1)
+    assert r.resolve_link(md, "d/x.md").path == "d/a.txt"
+    assert r.resolve_link(md._replace(target="a.md"), "d/x.md").path == "d/a.md"
+    assert r.resolve_link(md._replace(target="a"), "d/x.md").status == "ambiguous"

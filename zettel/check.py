@@ -100,18 +100,21 @@ def check_vault(
     """
     root = Path(root)
     started_ns = time.time_ns()
-    config, entries, files = scan_folder(root)
+    listing = scan_folder(root)
+    config, entries, files = listing
     fingerprint = _fingerprint(config, entries, files)
+    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
+    del entries, files  # open_vault takes the listing; nothing here needs it any more
     if use_cache:
         memo = cache.load_check_memo(root, fingerprint)
         if memo is not None:
             notes, links, rows = memo
             return Report(notes, links, tuple(Problem(*row) for row in rows)), config.warnings
     vault = open_vault(root, use_cache=use_cache, workers=workers, progress=progress,
-                       listing=(config, entries, files))
+                       listing=listing)
+    del listing
     report = analyze(graph_of(vault))
     notices = vault.notices
-    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
     if use_cache and not racy:
         rows = [(p.kind, p.path, p.message, p.line, p.target, p.suggestion) for p in report.problems]
         notice = cache.save_check_memo(root, fingerprint, (report.notes, report.links, rows))

@@ -73,11 +73,9 @@ class Resolver:
         self.extensions = tuple(e.lower() for e in extensions)
         # key -> the one path with that key, or a list when there are several
         self._maps: dict[str, dict[str, str | list[str]]] = {step: {} for step in STEPS}
-        self._note_paths: dict[str, str] = {}
         self._files: dict[str, list[str]] = {}
         self._memo: dict[str, Resolution] = {}
         for note in notes:
-            self._note_paths[normalize(note.path)] = note.path
             if note.id:
                 self._add("id", note.id, note.path)
             self._add("path", self._strip_ext(note.path), note.path)
@@ -142,12 +140,13 @@ class Resolver:
         if joined.startswith("../") or joined == "..":
             return None
         key = normalize(joined)
-        note = self._note_paths.get(key)
-        if note is not None:
-            return Resolution("resolved", (note,), "path")
         found = self._maps["path"].get(normalize(self._strip_ext(joined)))
         if isinstance(found, str):
             return Resolution("resolved", (found,), "path")
+        if isinstance(found, list):  # a.md and a.txt: the extension written decides
+            exact = [p for p in found if normalize(p) == key]
+            if len(exact) == 1:
+                return Resolution("resolved", (exact[0],), "path")
         files = self._files.get(key, [])
         if len(files) == 1 and "/" in key:
             return Resolution("resolved", (files[0],), "path", is_file=True)

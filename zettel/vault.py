@@ -171,38 +171,44 @@ def list_files(root: Path, config: Config) -> tuple[list[FileEntry], list[str]]:
     """
     notes: list[FileEntry] = []
     others: list[str] = []
-    ignore = config.ignore
     stack = [("", str(root))]
     while stack:
         rel_dir, abs_dir = stack.pop()
         try:
-            with os.scandir(abs_dir) as it:
-                listing = list(it)
+            listing = os.scandir(abs_dir)
         except OSError:
             if not rel_dir:
                 raise
             continue  # an unreadable sub-folder: its files are simply absent
-        for item in listing:
-            name = item.name
-            if name.startswith("."):
-                continue
-            rel = rel_dir + name
-            if ignore and _ignored(rel, ignore):
-                continue
-            try:
-                if item.is_dir(follow_symlinks=False):
-                    stack.append((rel + "/", item.path))
-                elif config.is_note_name(name):
-                    st = item.stat()
-                    notes.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
-                elif item.is_file():
-                    others.append(rel)
-            except OSError:
-                if config.is_note_name(name):  # reported as unreadable when read
-                    notes.append(FileEntry(rel, -1, -1))
+        with listing:
+            _add_entries(listing, rel_dir, config, notes, others, stack)
     notes.sort(key=lambda e: e.path)
     others.sort()
     return notes, others
+
+
+def _add_entries(listing: Iterable[os.DirEntry[str]], rel_dir: str, config: Config,
+                 notes: list[FileEntry], others: list[str], stack: list[tuple[str, str]]) -> None:
+    """File one folder's entries as notes, other files, or folders still to walk."""
+    ignore = config.ignore
+    for item in listing:
+        name = item.name
+        if name.startswith("."):
+            continue
+        rel = rel_dir + name
+        if ignore and _ignored(rel, ignore):
+            continue
+        try:
+            if item.is_dir(follow_symlinks=False):
+                stack.append((rel + "/", item.path))
+            elif config.is_note_name(name):
+                st = item.stat()
+                notes.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+            elif item.is_file():
+                others.append(rel)
+        except OSError:
+            if config.is_note_name(name):  # reported as unreadable when read
+                notes.append(FileEntry(rel, -1, -1))
 
 
 def _ignored(rel: str, patterns: Iterable[str]) -> bool:
