@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterable
@@ -24,7 +24,7 @@ from zettel import cache
 from zettel.graph import KnowledgeGraph, ResolvedLink
 from zettel.model import PROBLEM_KINDS, Problem
 from zettel.parse import is_timestamp_id
-from zettel.resolve import normalize
+from zettel.resolve import file_under, normalize, values_under
 from zettel.vault import Progress, Vault, open_vault, scan_folder
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(PROBLEM_KINDS)}
@@ -218,15 +218,16 @@ class _IdNeighbours:
     HALF = 6
 
     def __init__(self, ids: Iterable[str]) -> None:
-        self._heads: dict[str, list[str]] = defaultdict(list)
-        self._tails: dict[str, list[str]] = defaultdict(list)
+        self._heads: dict[str, str | list[str]] = {}
+        self._tails: dict[str, str | list[str]] = {}
         for value in ids:
             key = normalize(value)
-            self._heads[key[: self.HALF]].append(value)
-            self._tails[key[-self.HALF :]].append(value)
+            file_under(self._heads, key[: self.HALF], value)
+            file_under(self._tails, key[-self.HALF :], value)
 
     def closest(self, key: str) -> str | None:
-        candidates = {*self._heads.get(key[: self.HALF], ()), *self._tails.get(key[-self.HALF :], ())}
+        candidates = {*values_under(self._heads, key[: self.HALF]),
+                      *values_under(self._tails, key[-self.HALF :])}
         close = [c for c in candidates if OSA.distance(key, normalize(c), score_cutoff=1) <= 1]
         return min(close) if close else None
 

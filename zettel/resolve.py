@@ -43,6 +43,28 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
+def file_under(table: dict[str, str | list[str]], key: str, value: str) -> None:
+    """Add ``value`` under ``key`` once: a plain string while it is the only
+    one (most keys have one value, and a string costs far less than a list),
+    a list once there are several."""
+    found = table.get(key)
+    if found is None:
+        table[key] = value
+    elif isinstance(found, str):
+        if found != value:
+            table[key] = [found, value]
+    elif value not in found:
+        found.append(value)
+
+
+def values_under(table: dict[str, str | list[str]], key: str) -> tuple[str, ...]:
+    """What `file_under` filed under ``key``."""
+    found = table.get(key)
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, str) else tuple(found)
+
+
 class Resolution(NamedTuple):
     """Where a link target leads.
 
@@ -91,23 +113,11 @@ class Resolver:
                 self._files.setdefault(base, []).append(rel)
 
     def _add(self, step: str, key: str, path: str) -> None:
-        table = self._maps[step]
-        key = normalize(key)
-        found = table.get(key)
-        if found is None:
-            table[key] = path
-        elif isinstance(found, str):
-            if found != path:
-                table[key] = [found, path]
-        elif path not in found:
-            found.append(path)
+        file_under(self._maps[step], normalize(key), path)
 
     def candidates(self, step: str, key: str) -> tuple[str, ...]:
         """The paths whose ``step`` (id, path, stem, title, alias) is ``key``."""
-        found = self._maps[step].get(normalize(key))
-        if found is None:
-            return ()
-        return (found,) if isinstance(found, str) else tuple(found)
+        return values_under(self._maps[step], normalize(key))
 
     def shared_ids(self) -> list[tuple[str, ...]]:
         """The paths of each group of notes that share an id."""
