@@ -100,8 +100,10 @@ class Resolver:
         for note in notes:
             if note.id:
                 self._add("id", note.id, note.path)
-            self._add("path", self._strip_ext(note.path), note.path)
-            self._add("stem", note.stem, note.path)
+            path_key = normalize(self._strip_ext(note.path))
+            file_under(self._maps["path"], path_key, note.path)
+            # At the vault's root the stem is the path key itself: one string, not two.
+            file_under(self._maps["stem"], path_key.rsplit("/", 1)[-1], note.path)
             self._add("title", note.title, note.path)
             for alias in note.aliases:
                 self._add("alias", alias, note.path)
