@@ -24,6 +24,7 @@ import io
 import os
 import pickle
 import tempfile
+from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -68,17 +69,25 @@ def note_to_row(note: Note) -> tuple[Any, ...]:
     """A note as a tuple of builtins (links and problems as tuples too)."""
     values = [getattr(note, name) for name in NOTE_FIELDS]
     values[_LINKS_AT] = tuple(tuple(link) for link in note.links)
-    values[_PROBLEMS_AT] = tuple(
-        (p.kind, p.path, p.message, p.line, p.target, p.suggestion) for p in note.problems
-    )
+    values[_PROBLEMS_AT] = problems_to_rows(note.problems)
     return tuple(values)
+
+
+def problems_to_rows(problems: Iterable[Problem]) -> tuple[tuple[Any, ...], ...]:
+    """Problems as tuples of builtins, in field order (see `problems_from_rows`)."""
+    return tuple((p.kind, p.path, p.message, p.line, p.target, p.suggestion) for p in problems)
+
+
+def problems_from_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[Problem, ...]:
+    """Inverse of `problems_to_rows`."""
+    return tuple(Problem(*row) for row in rows)
 
 
 def note_from_row(row: tuple[Any, ...]) -> Note:
     """Inverse of `note_to_row`."""
     values = list(row)
     values[_LINKS_AT] = tuple(map(_new_link, row[_LINKS_AT]))
-    values[_PROBLEMS_AT] = tuple(Problem(*p) for p in row[_PROBLEMS_AT])
+    values[_PROBLEMS_AT] = problems_from_rows(row[_PROBLEMS_AT])
     return Note(*values)
 
 

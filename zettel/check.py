@@ -25,7 +25,8 @@ from zettel.graph import KnowledgeGraph, ResolvedLink
 from zettel.model import PROBLEM_KINDS, Problem
 from zettel.parse import is_timestamp_id
 from zettel.resolve import file_under, normalize, values_under
-from zettel.vault import Progress, Vault, open_vault, scan_folder
+from zettel.config import Config
+from zettel.vault import FileEntry, Progress, Vault, open_vault, scan_folder
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(PROBLEM_KINDS)}
 
@@ -109,21 +110,23 @@ def check_vault(
         memo = cache.load_check_memo(root, fingerprint)
         if memo is not None:
             notes, links, rows = memo
-            return Report(notes, links, tuple(Problem(*row) for row in rows)), config.warnings
+            return Report(notes, links, cache.problems_from_rows(rows)), config.warnings
     vault = open_vault(root, use_cache=use_cache, workers=workers, progress=progress,
                        listing=listing)
     del listing
     report = analyze(graph_of(vault))
     notices = vault.notices
     if use_cache and not racy:
-        rows = [(p.kind, p.path, p.message, p.line, p.target, p.suggestion) for p in report.problems]
+        rows = cache.problems_to_rows(report.problems)
         notice = cache.save_check_memo(root, fingerprint, (report.notes, report.links, rows))
         if notice:
             notices += (notice,)
     return report, notices
 
 
-def _fingerprint(config: Any, entries: list[Any], files: list[str]) -> str:
+def _fingerprint(config: Config, entries: list[FileEntry], files: list[str]) -> str:
+    """What the last check's result depends on: settings, and every file's path,
+    size and mtime (and the names of the other files, which embeds may reach)."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{cache.CACHE_KEY}\0{config!r}\0".encode())
     for e in entries:

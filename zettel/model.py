@@ -135,8 +135,13 @@ class Note:
     @property
     def stem(self) -> str:
         """File name without folder and extension."""
-        name = self.path.rsplit("/", 1)[-1]
-        return name.rsplit(".", 1)[0] if "." in name else name
+        return stem_of(self.path)
+
+
+def stem_of(path: str) -> str:
+    """The file name of a ``/``-separated path, without folder and extension."""
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
 
 
 def paragraph_at(text: str, offset: int) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml_rs
 
 from zettel.body import first_heading, scan_body
-from zettel.model import Note, Problem
+from zettel.model import Note, Problem, stem_of
 
 #: Front-matter keys read as known fields (matched case-insensitively) and the
 #: field each one fills.
@@ -114,8 +114,7 @@ def parse_text(path: str, text: str, extra_problems: list[Problem] | None = None
                 body_line = yaml_text.count("\n") + 3 if yaml_text else 3
                 data = _load_yaml(path, yaml_text, problems)
 
-    stem = path.rsplit("/", 1)[-1]
-    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = stem_of(path)
     fields = _read_fields(path, data, yaml_text, problems)
     links, inline_tags, masked = scan_body(body, body_line)
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from zettel import cache
 from zettel.config import Config, load_config
-from zettel.model import Note, Problem
+from zettel.model import Note, Problem, stem_of
 from zettel.parse import parse_bytes
 from zettel.perf import paused_gc
 
@@ -222,9 +222,9 @@ def read_note(root: Path | str, rel: str) -> Note:
         with open(os.path.join(root, rel), "rb") as stream:
             data = stream.read()
     except OSError as err:
-        stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         reason = err.strerror or type(err).__name__
-        return Note(path=rel, title=stem, problems=(Problem("unreadable", rel, f"cannot read: {reason}"),))
+        problem = Problem("unreadable", rel, f"cannot read: {reason}")
+        return Note(path=rel, title=stem_of(rel), problems=(problem,))
     return parse_bytes(rel, data)
 
 
