@@ -54,6 +54,8 @@ def test_backlinks_and_outgoing(small: KnowledgeGraph) -> None:
     statuses = [r.resolution.status for r in small.outgoing("lonely.md")]
     assert statuses == ["resolved", "broken"]
     assert [b.link.target for b in small.broken] == ["missing"]
+    assert small.links_to("hub.md") == ["leaf.md"] and small.links_to("lonely.md") == []
+    assert small.linked_from("hub.md") == ["leaf.md", "source.md"]
 
 
 def test_graphml_and_gexf_exports_open_in_networkx(small: KnowledgeGraph, tmp_path: Path) -> None:
