@@ -128,7 +128,7 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
         if wiki is not None:
             target, heading, label = _split_wiki(wiki)
             target = sys.intern(target)  # the same notes are linked again and again
-            kind = "embed" if embed else "wiki"
+            kind: LinkKind = "embed" if embed else "wiki"
             links.append(Link(target, kind, line, col, start, label, heading))
             continue
         link = _url_link(m.group("murl"), "embed" if embed else "markdown", line, col, start,

@@ -163,7 +163,7 @@ def broken(vault: str | None, as_json: bool) -> None:
     report = analyze(graph)
     suggestions = {(p.path, p.line, p.target): p.suggestion
                    for p in report.problems if p.kind == "broken-link"}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in sorted(graph.broken, key=lambda b: (b.source, b.link.line, b.link.column)):
         link = item.link
         rows.append({"path": item.source, "line": link.line, "column": link.column,
@@ -219,13 +219,13 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
     """
     graph = _graph(vault)
     found = find_note(graph, note, _vault_path(vault))
-    outgoing = [{"target": r.link.target, "kind": r.link.kind, "line": r.link.line,
+    outgoing: list[dict[str, Any]] = [{"target": r.link.target, "kind": r.link.kind, "line": r.link.line,
                  "status": r.resolution.status, "path": r.target,
                  "type": r.resolution.link_type} for r in graph.outgoing(found.path)]
-    backlinks = [{"path": r.source, "title": graph.notes[r.source].title, "line": r.link.line,
+    backlinks: list[dict[str, Any]] = [{"path": r.source, "title": graph.notes[r.source].title, "line": r.link.line,
                   "context": graph.notes[r.source].context(r.link)}
                  for r in graph.backlinks(found.path)]
-    data = {"path": found.path, "id": found.id, "title": found.title, "types": list(found.types),
+    data: dict[str, Any] = {"path": found.path, "id": found.id, "title": found.title, "types": list(found.types),
             "tags": list(found.tags), "aliases": list(found.aliases),
             "thumbnail": found.thumbnail, "meta": found.meta, "links": outgoing,
             "backlinks": backlinks}

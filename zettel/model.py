@@ -151,10 +151,10 @@ def paragraph_at(text: str, offset: int) -> str:
     offset, marked with an ellipsis where it was cut.
     """
     lo = 0
-    for m in _BLANK_LINE.finditer(text, 0, offset):
-        lo = m.end()
-    m = _BLANK_LINE.search(text, offset)
-    hi = m.start() if m else len(text)
+    for before in _BLANK_LINE.finditer(text, 0, offset):
+        lo = before.end()
+    after = _BLANK_LINE.search(text, offset)
+    hi = after.start() if after else len(text)
     while lo < hi and text[lo].isspace():
         lo += 1
     while hi > lo and text[hi - 1].isspace():

@@ -95,8 +95,9 @@ def open_vault(
     todo = [e for e in entries if e.path not in notes]
     writer = cache.NotesCacheWriter(root) if use_cache and (todo or cache_changed) else None
     with writer or contextlib.nullcontext(), paused_gc():
-        for chunk in kept if writer else ():
-            writer.add(chunk)
+        if writer:
+            for chunk in kept:
+                writer.add(chunk)
         kept.clear()
         for parsed, chunk in _parse_all(root, todo, started_ns, workers, progress):
             for note in parsed:
