@@ -73,9 +73,9 @@ def run_mode(mode: str, vault: Path) -> dict[str, float]:
             for m in re.finditer(r"\[\[([^\]|#]+)[^\]]*\]\]", post.content):
                 graph.add_edge(path, by_id.get(m.group(1), m.group(1)))
     elif mode in ("cold", "warm"):
-        report, _ = check_vault(vault)
+        check_vault(vault)
     elif mode == "warm-full":
-        report = analyze(graph_of(open_vault(vault)))
+        analyze(graph_of(open_vault(vault)))
     t2 = time.perf_counter()
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"seconds": t2 - t1, "import": t1 - t0, "rss_mib": rss_kib / 1024}
@@ -115,7 +115,8 @@ def main() -> None:
     med = {m: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for m, rs in results.items()}
     naive = med["naive"]
     print(f"vault: {vault} ({args.notes} notes), {args.repeat} runs each, medians")
-    print(f"{'mode':10} {'seconds':>8} {'x naive':>8} {'peak MiB':>9} {'x naive':>8} {'import s':>9}")
+    header = ("mode", "seconds", "x naive", "peak MiB", "x naive", "import s")
+    print(f"{header[0]:10} " + " ".join(f"{h:>{w}}" for h, w in zip(header[1:], (8, 8, 9, 8, 9))))
     for mode in MODES:
         m = med[mode]
         print(f"{mode:10} {m['seconds']:8.3f} {m['seconds'] / naive['seconds']:8.2f} "

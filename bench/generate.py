@@ -29,7 +29,7 @@ WORDS = (
     "knowledge note index search link graph reading writing memory method idea "
     "system theory practice history science language culture city river forest "
     "élève créativité pensée système modèle hypothèse expérience résultat preuve"
-).split()
+).split()  # noqa: SIM905 - a word list reads best as prose
 TAGS = (
     "données", "économie", "société", "géographie", "méthode", "écriture", "lecture",
     "projet/données", "projet/thèse", "santé", "énergie", "éducation", "open data",
@@ -70,7 +70,7 @@ def generate(out: Path, n: int, seed: int = 1) -> dict:
     t = datetime(2019, 1, 1, 8, 0, 0)
     used_titles: set[str] = set()
     notes = []
-    for i in range(n):
+    for _ in range(n):
         t += timedelta(seconds=rng.randint(60, 40000))
         note_id = t.strftime("%Y%m%d%H%M%S")
         title = make_title(rng, used_titles)
@@ -78,8 +78,9 @@ def generate(out: Path, n: int, seed: int = 1) -> dict:
         style = ("nofm" if r < 0.05 else "badyaml" if r < 0.06 else
                  "slug" if r < 0.21 else "idslug" if r < 0.25 else "id")
         folder = rng.choice(FOLDERS)
-        name = {"nofm": f"{note_id} {title}.md", "slug": f"{slugify(title)}.md",
-                "idslug": f"{note_id}-{slugify(title)}.md"}.get(style, f"{note_id}.md")
+        names = {"nofm": f"{note_id} {title}.md", "slug": f"{slugify(title)}.md",
+                 "idslug": f"{note_id}-{slugify(title)}.md"}
+        name = names.get(style, f"{note_id}.md")
         notes.append({"id": note_id, "title": title, "style": style, "path": folder + name})
 
     hubs = rng.sample(range(n), max(1, n // 50))
@@ -115,7 +116,7 @@ def generate(out: Path, n: int, seed: int = 1) -> dict:
             if p == 1 and rng.random() < 0.3:
                 lines += [f"## {paragraph(rng, 3)[:-1]}", ""]
             words = paragraph(rng, rng.randint(20, 70)).split(" ")
-            for k in range(len(body_links) // 3 + 1):
+            for _ in range(len(body_links) // 3 + 1):
                 if not body_links:
                     break
                 text, j, fake = body_links.pop()

@@ -219,7 +219,7 @@ def test_front_matter_is_yaml_1_2_like_cosma_and_obsidian() -> None:
     assert note.meta["answer"] == "yes" and note.meta["country"] == "NO"  # no "Norway problem"
     assert note.meta["n"] == 31 and note.meta["nothing"] is None
     assert note.meta["bad"] == "2023-13-45"  # not a date: kept as written, nothing lost
-    assert note.meta["t"] == datetime.datetime(2023, 1, 2, 10, tzinfo=datetime.timezone.utc)
+    assert note.meta["t"] == datetime.datetime(2023, 1, 2, 10, tzinfo=datetime.UTC)
     assert note.problems == ()
 
 

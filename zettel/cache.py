@@ -192,7 +192,8 @@ class NotesCacheWriter:
         if self._tmp is not None and os.path.exists(self._tmp):
             os.unlink(self._tmp)
         if err is not None:
-            self.notice = f"parse cache not written ({err.strerror or err}); the next scan parses again"
+            reason = err.strerror or err
+            self.notice = f"parse cache not written ({reason}); the next scan parses again"
 
 
 def _prepare(folder: Path) -> None:

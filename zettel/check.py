@@ -13,19 +13,19 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 from rapidfuzz.distance import OSA
 
 from zettel import cache
+from zettel.config import Config
 from zettel.graph import KnowledgeGraph, ResolvedLink
 from zettel.model import PROBLEM_KINDS, Problem
 from zettel.parse import is_timestamp_id
 from zettel.resolve import file_under, normalize, values_under
-from zettel.config import Config
 from zettel.vault import FileEntry, Progress, Vault, open_vault, scan_folder
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(PROBLEM_KINDS)}

@@ -219,16 +219,18 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
     """
     graph = _graph(vault)
     found = find_note(graph, note, _vault_path(vault))
-    outgoing: list[dict[str, Any]] = [{"target": r.link.target, "kind": r.link.kind, "line": r.link.line,
-                 "status": r.resolution.status, "path": r.target,
-                 "type": r.resolution.link_type} for r in graph.outgoing(found.path)]
-    backlinks: list[dict[str, Any]] = [{"path": r.source, "title": graph.notes[r.source].title, "line": r.link.line,
-                  "context": graph.notes[r.source].context(r.link)}
-                 for r in graph.backlinks(found.path)]
-    data: dict[str, Any] = {"path": found.path, "id": found.id, "title": found.title, "types": list(found.types),
-            "tags": list(found.tags), "aliases": list(found.aliases),
-            "thumbnail": found.thumbnail, "meta": found.meta, "links": outgoing,
-            "backlinks": backlinks}
+    outgoing: list[dict[str, Any]] = [
+        {"target": r.link.target, "kind": r.link.kind, "line": r.link.line,
+         "status": r.resolution.status, "path": r.target, "type": r.resolution.link_type}
+        for r in graph.outgoing(found.path)]
+    backlinks: list[dict[str, Any]] = [
+        {"path": r.source, "title": graph.notes[r.source].title, "line": r.link.line,
+         "context": graph.notes[r.source].context(r.link)}
+        for r in graph.backlinks(found.path)]
+    data: dict[str, Any] = {
+        "path": found.path, "id": found.id, "title": found.title, "types": list(found.types),
+        "tags": list(found.tags), "aliases": list(found.aliases), "thumbnail": found.thumbnail,
+        "meta": found.meta, "links": outgoing, "backlinks": backlinks}
     if as_json:
         _dump(data)
         return

@@ -6,8 +6,8 @@ parsing stays a pure function of text and the cache can store them as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]

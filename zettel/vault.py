@@ -232,7 +232,7 @@ def read_note(root: Path | str, rel: str) -> Note:
 def _records(batch: list[FileEntry], notes: list[Note], started_ns: int) -> list[cache.Record]:
     return [
         (e.path, cache.racy_size(e.size, e.mtime_ns, started_ns), e.mtime_ns, cache.note_to_row(n))
-        for e, n in zip(batch, notes)
+        for e, n in zip(batch, notes, strict=True)
     ]
 
 
