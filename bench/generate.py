@@ -22,14 +22,14 @@ import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 
-WORDS = (
+WORDS = (  # noqa: SIM905 - a word list reads best as prose
     "données statistique économie société réseau graphe mémoire écriture lecture "
     "méthode idée fiche lien carte territoire analyse collecte publique ouverte "
     "énergie transport logement santé éducation recherche archive bibliothèque "
     "knowledge note index search link graph reading writing memory method idea "
     "system theory practice history science language culture city river forest "
     "élève créativité pensée système modèle hypothèse expérience résultat preuve"
-).split()  # noqa: SIM905 - a word list reads best as prose
+).split()
 TAGS = (
     "données", "économie", "société", "géographie", "méthode", "écriture", "lecture",
     "projet/données", "projet/thèse", "santé", "énergie", "éducation", "open data",
@@ -141,7 +141,8 @@ def generate(out: Path, n: int, seed: int = 1) -> dict:
         "broken": sorted(broken, key=lambda b: (b["path"], b["target"])),
         "yaml_errors": sorted(x["path"] for x in notes if x["style"] == "badyaml"),
     }
-    (out / ".truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    answers = json.dumps(truth, ensure_ascii=False, indent=1)
+    (out / ".truth.json").write_text(answers, encoding="utf-8")
     return truth
 
 
