@@ -116,7 +116,9 @@ def main() -> None:
     naive = med["naive"]
     print(f"vault: {vault} ({args.notes} notes), {args.repeat} runs each, medians")
     header = ("mode", "seconds", "x naive", "peak MiB", "x naive", "import s")
-    print(f"{header[0]:10} " + " ".join(f"{h:>{w}}" for h, w in zip(header[1:], (8, 8, 9, 8, 9), strict=True)))
+    widths = (8, 8, 9, 8, 9)
+    cells = (f"{h:>{w}}" for h, w in zip(header[1:], widths, strict=True))
+    print(f"{header[0]:10} " + " ".join(cells))
     for mode in MODES:
         m = med[mode]
         print(f"{mode:10} {m['seconds']:8.3f} {m['seconds'] / naive['seconds']:8.2f} "
