@@ -168,3 +168,23 @@ def test_installed_command_runs(vault: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "zettel.cli", "check", "--json", str(vault)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1 and json.loads(result.stdout)["notes"] == 3
+
+
+def test_a_file_name_that_is_not_utf8_never_crashes(tmp_path: Path) -> None:
+    root = tmp_path / "names"
+    root.mkdir()
+    (Path(bytes(root) + b"/caf\xe9.md")).write_bytes(b"[[b]]")
+    (root / "b.md").write_text("[[caf]]", encoding="utf-8")
+
+    def zettel(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "zettel.cli", *args], capture_output=True,
+                              text=True, check=False)
+
+    text = zettel("check", str(root))
+    assert text.returncode == 1 and "Traceback" not in text.stderr
+    assert "caf\\udce9.md: warning bad-encoding: the file name is not valid UTF-8" in text.stdout
+    data = json.loads(zettel("check", "--json", str(root)).stdout)
+    assert ("bad-encoding", "caf\udce9.md") in [(p["kind"], p["path"]) for p in data["problems"]]
+    out = tmp_path / "g.graphml"
+    assert zettel("graph", str(root), "-o", str(out)).returncode == 0
+    assert sorted(nx.read_graphml(out).nodes) == ["b.md", "caf\\udce9.md"]

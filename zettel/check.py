@@ -129,9 +129,9 @@ def _fingerprint(config: Config, entries: list[FileEntry], files: list[str]) -> 
     size and mtime (and the names of the other files, which embeds may reach)."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{cache.CACHE_KEY}\0{config!r}\0".encode())
-    for e in entries:
-        digest.update(f"{e.path}\0{e.size}\0{e.mtime_ns}\n".encode())
-    digest.update("\0".join(files).encode())
+    for e in entries:  # a file name that is not UTF-8 holds surrogates: keep its bytes
+        digest.update(f"{e.path}\0{e.size}\0{e.mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    digest.update("\0".join(files).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 

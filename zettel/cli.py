@@ -7,6 +7,7 @@ a usage error (bad option, a vault that does not exist, a note not found).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -91,6 +92,10 @@ def main(ctx: click.Context) -> None:
     [[wiki-links]] by id, title or file name (docs/format.md). Exit status:
     0 nothing to report, 1 findings, 2 usage error.
     """
+    for stream in (sys.stdout, sys.stderr):
+        # A file name that is not UTF-8 prints as \udcXX (valid JSON too), never a crash.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 

@@ -157,12 +157,8 @@ class KnowledgeGraph:
             _write_text(out, self._dot())
         else:
             flat = self._flat_graph()
-            writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
-            if isinstance(out, Path):
-                writer(flat, str(out))
-            else:
-                lines = nx.generate_graphml(flat) if fmt == "graphml" else nx.generate_gexf(flat)
-                _write_text(out, "\n".join(lines) + "\n")
+            lines = nx.generate_graphml(flat) if fmt == "graphml" else nx.generate_gexf(flat)
+            _write_text(out, "\n".join(lines) + "\n")
 
     def _node_link(self) -> dict[str, Any]:
         """networkx's node-link layout, with the contexts written out."""
@@ -179,10 +175,11 @@ class KnowledgeGraph:
         """A copy with only scalar attributes, as GraphML and GEXF require."""
         flat = nx.DiGraph()
         for path, data in self.graph.nodes(data=True):
-            flat.add_node(path, note_id=data["id"] or "", title=data["title"],
+            flat.add_node(_xml_safe(path), note_id=data["id"] or "", title=_xml_safe(data["title"]),
                           types=", ".join(data["types"]), tags=", ".join(data["tags"]))
         for u, v, data in self.graph.edges(data=True):
-            flat.add_edge(u, v, weight=data["count"], types=", ".join(data["types"]))
+            flat.add_edge(_xml_safe(u), _xml_safe(v), weight=data["count"],
+                          types=", ".join(data["types"]))
         return flat
 
     def _dot(self) -> str:
@@ -196,12 +193,22 @@ class KnowledgeGraph:
         return "\n".join(lines) + "\n"
 
 
+def _xml_safe(text: str) -> str:
+    """A file name that is not UTF-8 (held as surrogates, which XML cannot carry)
+    written with ``\\udcXX`` escapes; any other text unchanged."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _dot_id(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _write_text(out: TextIO | Path, text: str) -> None:
-    if isinstance(out, Path):
-        out.write_text(text, encoding="utf-8")
+    if isinstance(out, Path):  # a file name that is not UTF-8 is written as \udcXX
+        out.write_text(text, encoding="utf-8", errors="backslashreplace")
     else:
         out.write(text)
