@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -173,7 +174,8 @@ def test_installed_command_runs(vault: Path) -> None:
 def test_a_file_name_that_is_not_utf8_never_crashes(tmp_path: Path) -> None:
     root = tmp_path / "names"
     root.mkdir()
-    (Path(bytes(root) + b"/caf\xe9.md")).write_bytes(b"[[b]]")
+    with open(os.fsencode(root) + b"/caf\xe9.md", "wb") as stream:  # bytes: not UTF-8
+        stream.write(b"[[b]]")
     (root / "b.md").write_text("[[caf]]", encoding="utf-8")
 
     def zettel(*args: str) -> subprocess.CompletedProcess[str]:
