@@ -12,6 +12,8 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -51,11 +53,18 @@ def _notices(notices: tuple[str, ...]) -> None:
         click.secho(f"zettel: {notice}", err=True, fg="yellow")
 
 
-def _open(vault: str | None, use_cache: bool = True) -> Vault:
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """A vault that cannot be opened, or unusable settings: exit 2 with one line."""
     try:
-        opened = open_vault(_vault_path(vault), use_cache=use_cache, progress=_progress)
+        yield
     except (VaultError, ConfigError) as err:
         raise UsageProblem(str(err)) from err
+
+
+def _open(vault: str | None) -> Vault:
+    with _usage_errors():
+        opened = open_vault(_vault_path(vault), progress=_progress)
     _notices(opened.notices)
     return opened
 
@@ -111,11 +120,9 @@ def check(vault: str | None, as_json: bool, strict: bool, no_cache: bool) -> Non
     Errors: yaml-error, duplicate-id, broken-link, unreadable. Warnings:
     ambiguous-link, malformed-id, key-case, bad-encoding, orphan, isolated.
     """
-    try:
+    with _usage_errors():
         report, notices = check_vault(_vault_path(vault), use_cache=not no_cache,
                                       progress=_progress)
-    except (VaultError, ConfigError) as err:
-        raise UsageProblem(str(err)) from err
     _notices(notices)
     if as_json:
         _dump(report.to_json())
