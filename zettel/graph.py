@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, TextIO
 
 import networkx as nx
 
-from zettel.model import Link, Note
+from zettel.model import Link, Note, is_utf8
 from zettel.perf import paused_gc
 from zettel.resolve import Resolution, Resolver
 
@@ -196,11 +196,9 @@ class KnowledgeGraph:
 def _xml_safe(text: str) -> str:
     """A file name that is not UTF-8 (held as surrogates, which XML cannot carry)
     written with ``\\udcXX`` escapes; any other text unchanged."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
+    if is_utf8(text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _dot_id(text: str) -> str:

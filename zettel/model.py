@@ -138,6 +138,15 @@ class Note:
         return stem_of(self.path)
 
 
+def is_utf8(text: str) -> bool:
+    """False for text holding surrogates: a file name whose bytes were not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def stem_of(path: str) -> str:
     """The file name of a ``/``-separated path, without folder and extension."""
     name = path.rsplit("/", 1)[-1]

@@ -15,7 +15,7 @@ from typing import Any
 import yaml_rs
 
 from zettel.body import first_heading, scan_body
-from zettel.model import Note, Problem, stem_of
+from zettel.model import Note, Problem, is_utf8, stem_of
 
 #: Front-matter keys read as known fields (matched case-insensitively) and the
 #: field each one fills.
@@ -89,6 +89,9 @@ def parse_bytes(path: str, data: bytes) -> Note:
 def parse_text(path: str, text: str, extra_problems: list[Problem] | None = None) -> Note:
     """Parse one note. ``path`` is vault-relative with ``/`` separators."""
     problems: list[Problem] = list(extra_problems or ())
+    if not is_utf8(path):
+        problems.append(Problem("bad-encoding", path, "the file name is not valid UTF-8 (shown "
+                                "with \\udcXX escapes); rename the file so links can name it"))
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:

@@ -8,7 +8,6 @@ parses the rest (in several processes when there are many) and returns a
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fnmatch
 import os
 import signal
@@ -227,21 +226,7 @@ def read_note(root: Path | str, rel: str) -> Note:
         reason = err.strerror or type(err).__name__
         problem = Problem("unreadable", rel, f"cannot read: {reason}")
         return Note(path=rel, title=stem_of(rel), problems=(problem,))
-    note = parse_bytes(rel, data)
-    if not _is_valid_text(rel):
-        problem = Problem("bad-encoding", rel, "the file name is not valid UTF-8 (shown with "
-                          "\\x escapes); rename the file so links can name it")
-        note = dataclasses.replace(note, problems=(*note.problems, problem))
-    return note
-
-
-def _is_valid_text(name: str) -> bool:
-    """False for a file name whose bytes were not UTF-8 (Python keeps them as surrogates)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return parse_bytes(rel, data)
 
 
 def _records(batch: list[FileEntry], notes: list[Note], started_ns: int) -> list[cache.Record]:
