@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml_rs
 
+from zettel.parse import yaml_reason
+
 #: The folder, inside a vault, where zettel keeps its settings and caches.
 STATE_DIR = ".zettel"
 CONFIG_FILE = "config.yaml"
@@ -52,8 +54,7 @@ def load_config(vault: Path) -> Config:
     try:
         raw = yaml_rs.loads(path.read_text(encoding="utf-8"))
     except (yaml_rs.YAMLDecodeError, UnicodeDecodeError) as err:
-        reason = [part for part in str(err).splitlines() if part.strip()][-1].strip()
-        raise ConfigError(f"{where}: not valid YAML: {reason}") from err
+        raise ConfigError(f"{where}: not valid YAML: {yaml_reason(str(err))}") from err
     if raw is None:
         return Config()
     if not isinstance(raw, dict):

@@ -7,6 +7,7 @@ carried in ``Note.problems``. See docs/format.md for the rules.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from datetime import datetime
@@ -37,7 +38,6 @@ _FILENAME_ID = re.compile(r"^(\d{12,14})(?!\d)")
 _TIMESTAMP_ID = re.compile(r"^\d{14}$")
 _DUPLICATE_KEY = re.compile(r"duplicate mapping key: '(.*)'")
 _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins
-_ID_VALUE = re.compile(r"^id[ \t]*:[ \t]*([^\s#]+)", re.M)
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
@@ -189,8 +189,8 @@ def _load_yaml(path: str, yaml_text: str, problems: list[Problem]) -> dict[str, 
 def _duplicate_problem(path: str, key: str, yaml_text: str) -> Problem:
     """yaml-rs names the key given twice; find its lines, top-level keys first."""
     lines: list[int] = []
-    for indent in ("", r"[ \t]*"):
-        pattern = re.compile("^" + indent + re.escape(key) + r"[ \t]*:", re.M)
+    nested = re.compile(r"^[ \t]*" + re.escape(key) + r"[ \t]*:", re.M)
+    for pattern in (_field(key), nested):
         lines = [yaml_text.count("\n", 0, m.start()) + 2 for m in pattern.finditer(yaml_text)]
         if len(lines) > 1:
             break
@@ -200,17 +200,29 @@ def _duplicate_problem(path: str, key: str, yaml_text: str) -> Problem:
                    line=lines[-1] if lines else None, target=key)
 
 
+def yaml_reason(message: str) -> str:
+    """The reason in a yaml-rs error message: its last line, after the excerpt
+    of the document that points at the place."""
+    lines = [part.strip() for part in message.splitlines() if part.strip()]
+    return lines[-1] if lines else message
+
+
 def _yaml_problem(path: str, message: str) -> Problem:
     """A yaml-error from yaml-rs's message, on the file line it points at."""
     where = _YAML_WHERE.search(message)
     line = int(where.group(1)) + 1 if where else 1  # +1 for the opening ---
-    lines = [part for part in message.splitlines() if part.strip()]
-    reason = lines[-1].strip() if len(lines) > 1 else message
-    return Problem("yaml-error", path, f"invalid YAML front matter: {reason}", line=line)
+    return Problem("yaml-error", path, f"invalid YAML front matter: {yaml_reason(message)}",
+                   line=line)
+
+
+@functools.lru_cache(maxsize=64)
+def _field(key: str) -> re.Pattern[str]:
+    """A top-level ``key:`` line of front matter; group 1 is its value as written."""
+    return re.compile(r"^" + re.escape(key) + r"[ \t]*:[ \t]*([^\s#]*)", re.M)
 
 
 def _key_line(yaml_text: str, key: str) -> int | None:
-    m = re.search(r"^" + re.escape(key) + r"[ \t]*:", yaml_text, re.M)
+    m = _field(key).search(yaml_text)
     return yaml_text.count("\n", 0, m.start()) + 2 if m else None
 
 
@@ -260,12 +272,9 @@ def _as_id(
         )
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        # Take the digits as written: YAML 1.1 reads 0123 as octal 83.
-        pattern = _ID_VALUE if key == "id" else re.compile(
-            r"^" + re.escape(key) + r"[ \t]*:[ \t]*([^\s#]+)", re.M)
-        m = pattern.search(yaml_text)
-        raw = m.group(1) if m else str(value)
-        return raw or None
+        # Take the digits as written: YAML reads 0123 as the number 123.
+        m = _field(key).search(yaml_text)
+        return (m.group(1) if m else "") or str(value)
     text = str(value).strip()
     return text or None
 

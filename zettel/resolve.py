@@ -117,10 +117,6 @@ class Resolver:
     def _add(self, step: str, key: str, path: str) -> None:
         file_under(self._maps[step], normalize(key), path)
 
-    def candidates(self, step: str, key: str) -> tuple[str, ...]:
-        """The paths whose ``step`` (id, path, stem, title, alias) is ``key``."""
-        return values_under(self._maps[step], normalize(key))
-
     def shared_ids(self) -> list[tuple[str, ...]]:
         """The paths of each group of notes that share an id."""
         return [tuple(p) for p in self._maps["id"].values() if not isinstance(p, str)]
