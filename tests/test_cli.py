@@ -190,3 +190,11 @@ def test_a_file_name_that_is_not_utf8_never_crashes(tmp_path: Path) -> None:
     out = tmp_path / "g.graphml"
     assert zettel("graph", str(root), "-o", str(out)).returncode == 0
     assert sorted(nx.read_graphml(out).nodes) == ["b.md", "caf\\udce9.md"]
+
+
+def test_broken_gives_each_link_its_suggestion(runner: CliRunner, make_vault: MakeVault) -> None:
+    root = make_vault({"a.md": "---\ntitle: Hypertext\n---\n[[b]]",
+                       "b.md": "[[Hypertxt]] and [[nothing like it]]\n\n[[a]]"})
+    data = json.loads(run(runner, "broken", "--json", str(root)).stdout)
+    assert [(r["target"], r["suggestion"]) for r in data] == [
+        ("Hypertxt", "Hypertext"), ("nothing like it", None)]

@@ -70,7 +70,7 @@ def analyze(graph: KnowledgeGraph) -> Report:
         problems.extend(note.problems)
     problems += _duplicate_ids(graph)
     problems += _malformed_ids(graph)
-    problems += _broken_links(graph)
+    problems += broken_links(graph)
     problems += [_ambiguous(item) for item in graph.ambiguous]
     for path in graph.orphans():
         if graph.is_dead_end(path):
@@ -168,7 +168,9 @@ def _malformed_ids(graph: KnowledgeGraph) -> list[Problem]:
     return problems
 
 
-def _broken_links(graph: KnowledgeGraph) -> list[Problem]:
+def broken_links(graph: KnowledgeGraph) -> list[Problem]:
+    """One ``broken-link`` problem per item of ``graph.broken``, in that order,
+    with its "did you mean" suggestion."""
     if not graph.broken:
         return []
     ids: _IdNeighbours | None = None

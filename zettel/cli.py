@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from zettel import __version__
-from zettel.check import Report, analyze, check_vault, graph_of
+from zettel.check import Report, broken_links, check_vault, graph_of
 from zettel.config import ConfigError
 from zettel.create import CreateError, editor_command, new_note, open_in_editor
 from zettel.graph import EXPORT_FORMATS, KnowledgeGraph
@@ -172,16 +172,15 @@ def orphans(vault: str | None, as_json: bool) -> None:
 def broken(vault: str | None, as_json: bool) -> None:
     """List broken links, with line and context (exit 1 if any)."""
     graph = _graph(vault)
-    report = analyze(graph)
-    suggestions = {(p.path, p.line, p.target): p.suggestion
-                   for p in report.problems if p.kind == "broken-link"}
+    found = zip(graph.broken, broken_links(graph), strict=True)
     rows: list[dict[str, Any]] = []
-    for item in sorted(graph.broken, key=lambda b: (b.source, b.link.line, b.link.column)):
+    for item, problem in sorted(found, key=lambda f: (f[0].source, f[0].link.line,
+                                                      f[0].link.column)):
         link = item.link
         rows.append({"path": item.source, "line": link.line, "column": link.column,
                      "target": link.target, "kind": link.kind,
                      "context": graph.notes[item.source].context(link),
-                     "suggestion": suggestions.get((item.source, link.line, link.target))})
+                     "suggestion": problem.suggestion})
     if as_json:
         _dump(rows)
     else:
