@@ -10,7 +10,6 @@ isolated, although it is an orphan too.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -21,12 +20,11 @@ from typing import Any
 from rapidfuzz.distance import OSA
 
 from zettel import cache
-from zettel.config import Config
 from zettel.graph import KnowledgeGraph, ResolvedLink
 from zettel.model import PROBLEM_KINDS, Problem
 from zettel.parse import is_timestamp_id
 from zettel.resolve import file_under, normalize, values_under
-from zettel.vault import FileEntry, Progress, Vault, open_vault, scan_folder
+from zettel.vault import Progress, Vault, listing_fingerprint, open_vault, scan_folder
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(PROBLEM_KINDS)}
 
@@ -103,7 +101,7 @@ def check_vault(
     started_ns = time.time_ns()
     listing = scan_folder(root)
     config, entries, files = listing
-    fingerprint = _fingerprint(config, entries, files)
+    fingerprint = listing_fingerprint(config, entries, files)
     racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
     del entries, files  # open_vault takes the listing; nothing here needs it any more
     if use_cache:
@@ -122,17 +120,6 @@ def check_vault(
         if notice:
             notices += (notice,)
     return report, notices
-
-
-def _fingerprint(config: Config, entries: list[FileEntry], files: list[str]) -> str:
-    """What the last check's result depends on: settings, and every file's path,
-    size and mtime (and the names of the other files, which embeds may reach)."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{cache.CACHE_KEY}\0{config!r}\0".encode())
-    for e in entries:  # a file name that is not UTF-8 holds surrogates: keep its bytes
-        digest.update(f"{e.path}\0{e.size}\0{e.mtime_ns}\n".encode("utf-8", "surrogateescape"))
-    digest.update("\0".join(files).encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
 
 
 def _duplicate_ids(graph: KnowledgeGraph) -> list[Problem]:

@@ -8,86 +8,35 @@ a usage error (bad option, a vault that does not exist, a note not found).
 from __future__ import annotations
 
 import io
-import json
-import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from zettel import __version__
-from zettel.check import Report, broken_links, check_vault, graph_of
-from zettel.config import ConfigError
+from zettel.check import Report, broken_links, check_vault
+from zettel.cli_common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    VAULT_HELP,
+    UsageProblem,
+    count,
+    dump,
+    find_note,
+    graph_or_fail,
+    json_option,
+    open_or_fail,
+    show_notices,
+    show_progress,
+    usage_errors,
+    vault_argument,
+    vault_path,
+)
+from zettel.cli_search import index_command, related, search
 from zettel.create import CreateError, editor_command, new_note, open_in_editor
-from zettel.graph import EXPORT_FORMATS, KnowledgeGraph
-from zettel.model import Note
-from zettel.vault import Vault, VaultError, open_vault
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-VAULT_HELP = "The vault folder (default: $ZETTEL_VAULT, else the current folder)."
-
-
-class UsageProblem(click.ClickException):
-    """Bad input from the user: one line on stderr, exit status 2, no traceback."""
-
-    exit_code = EXIT_USAGE
-
-
-def _vault_path(vault: str | None) -> Path:
-    return Path(vault or os.environ.get("ZETTEL_VAULT") or ".")
-
-
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty() and total >= 500:
-        end = "\n" if done == total else ""
-        click.echo(f"\rparsing notes: {done}/{total}", err=True, nl=False)
-        click.echo(end, err=True, nl=False)
-
-
-def _notices(notices: tuple[str, ...]) -> None:
-    for notice in notices:
-        click.secho(f"zettel: {notice}", err=True, fg="yellow")
-
-
-@contextmanager
-def _usage_errors() -> Iterator[None]:
-    """A vault that cannot be opened, or unusable settings: exit 2 with one line."""
-    try:
-        yield
-    except (VaultError, ConfigError) as err:
-        raise UsageProblem(str(err)) from err
-
-
-def _open(vault: str | None) -> Vault:
-    with _usage_errors():
-        opened = open_vault(_vault_path(vault), progress=_progress)
-    _notices(opened.notices)
-    return opened
-
-
-def _graph(vault: str | None) -> KnowledgeGraph:
-    return graph_of(_open(vault))
-
-
-def _dump(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 note``, ``2 notes``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _fail(message: str) -> NoReturn:
-    raise UsageProblem(message)
-
-
-vault_argument = click.argument("vault", required=False, metavar="[VAULT]")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+from zettel.graph import EXPORT_FORMATS
 
 
 @click.group(invoke_without_command=True,
@@ -120,12 +69,12 @@ def check(vault: str | None, as_json: bool, strict: bool, no_cache: bool) -> Non
     Errors: yaml-error, duplicate-id, broken-link, unreadable. Warnings:
     ambiguous-link, malformed-id, key-case, bad-encoding, orphan, isolated.
     """
-    with _usage_errors():
-        report, notices = check_vault(_vault_path(vault), use_cache=not no_cache,
-                                      progress=_progress)
-    _notices(notices)
+    with usage_errors():
+        report, notices = check_vault(vault_path(vault), use_cache=not no_cache,
+                                      progress=show_progress)
+    show_notices(notices)
     if as_json:
-        _dump(report.to_json())
+        dump(report.to_json())
     else:
         _print_report(report)
     failed = report.errors or (strict and report.warnings)
@@ -139,8 +88,8 @@ def _print_report(report: Report) -> None:
         click.echo(f"{where}: " + click.style(f"{p.severity} {p.kind}", fg=colour)
                    + f": {p.message}")
     counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
-    summary = (f"{_count(report.notes, 'note')}, {_count(report.links, 'link')}: "
-               f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}"
+    summary = (f"{count(report.notes, 'note')}, {count(report.links, 'link')}: "
+               f"{count(report.errors, 'error')}, {count(report.warnings, 'warning')}"
                + (f" ({counts})" if counts else ""))
     click.secho(summary, err=True, bold=True)
 
@@ -153,15 +102,15 @@ def orphans(vault: str | None, as_json: bool) -> None:
 
     Isolated notes (no links in or out) are orphans too and are marked so.
     """
-    graph = _graph(vault)
+    graph = graph_or_fail(vault)
     found = [(path, graph.is_dead_end(path)) for path in graph.orphans()]
     if as_json:
-        _dump([{"path": p, "id": graph.notes[p].id, "title": graph.notes[p].title,
+        dump([{"path": p, "id": graph.notes[p].id, "title": graph.notes[p].title,
                 "isolated": isolated} for p, isolated in found])
     else:
         for path, isolated in found:
             click.echo(f"{path}\t{graph.notes[path].title}" + ("\t(isolated)" if isolated else ""))
-    click.echo(f"{_count(len(found), 'orphan')} among {_count(len(graph.notes), 'note')}",
+    click.echo(f"{count(len(found), 'orphan')} among {count(len(graph.notes), 'note')}",
                err=True)
     sys.exit(EXIT_FINDINGS if found else EXIT_CLEAN)
 
@@ -171,7 +120,7 @@ def orphans(vault: str | None, as_json: bool) -> None:
 @json_option
 def broken(vault: str | None, as_json: bool) -> None:
     """List broken links, with line and context (exit 1 if any)."""
-    graph = _graph(vault)
+    graph = graph_or_fail(vault)
     found = zip(graph.broken, broken_links(graph), strict=True)
     rows: list[dict[str, Any]] = []
     for item, problem in sorted(found, key=lambda f: (f[0].source, f[0].link.line,
@@ -182,41 +131,15 @@ def broken(vault: str | None, as_json: bool) -> None:
                      "context": graph.notes[item.source].context(link),
                      "suggestion": problem.suggestion})
     if as_json:
-        _dump(rows)
+        dump(rows)
     else:
         for row in rows:
             hint = f" (did you mean '{row['suggestion']}'?)" if row["suggestion"] else ""
             click.echo(f"{row['path']}:{row['line']}:{row['column']}: "
                        + click.style(row["target"], fg="red") + hint)
             click.echo("    " + " ".join(row["context"].split())[:200])
-    click.echo(_count(len(rows), "broken link"), err=True)
+    click.echo(count(len(rows), "broken link"), err=True)
     sys.exit(EXIT_FINDINGS if rows else EXIT_CLEAN)
-
-
-def find_note(graph: KnowledgeGraph, query: str, root: Path) -> Note:
-    """The note named by a path, id, file name, title or alias (or fail)."""
-    candidate = Path(query)
-    for path in (candidate, root / candidate):
-        try:
-            rel = path.resolve().relative_to(root.resolve()).as_posix()
-        except (ValueError, OSError):
-            continue
-        if rel in graph.notes:
-            return graph.notes[rel]
-    found = graph.resolver.resolve(query)
-    if found.status == "resolved" and found.paths[0] in graph.notes:
-        return graph.notes[found.paths[0]]
-    if found.status == "ambiguous":
-        _fail(f"'{query}' matches {len(found.paths)} notes by {found.step}: "
-              + ", ".join(found.paths))
-    from rapidfuzz import fuzz, process, utils  # noqa: PLC0415 - only on this error path
-
-    titles = sorted({note.title for note in graph.notes.values()})
-    close = process.extract(query, titles, scorer=fuzz.WRatio, processor=utils.default_process,
-                            limit=3, score_cutoff=75)
-    hint = ("; did you mean " + " or ".join(f"'{title}'" for title, _, _ in close) + "?"
-            if close else "")
-    _fail(f"no note matches '{query}' (by path, id, file name, title or alias){hint}")
 
 
 @main.command()
@@ -228,8 +151,8 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
 
     NOTE is a path, an id, a file name, a title or an alias.
     """
-    graph = _graph(vault)
-    found = find_note(graph, note, _vault_path(vault))
+    graph = graph_or_fail(vault)
+    found = find_note(graph, note, vault_path(vault))
     outgoing: list[dict[str, Any]] = [
         {"target": r.link.target, "kind": r.link.kind, "line": r.link.line,
          "status": r.resolution.status, "path": r.target, "type": r.resolution.link_type}
@@ -243,7 +166,7 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
         "tags": list(found.tags), "aliases": list(found.aliases), "thumbnail": found.thumbnail,
         "meta": found.meta, "links": outgoing, "backlinks": backlinks}
     if as_json:
-        _dump(data)
+        dump(data)
         return
     click.secho(found.title, bold=True)
     for key in ("path", "id", "types", "tags", "aliases", "thumbnail"):
@@ -273,13 +196,13 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
 @json_option
 def tags(vault: str | None, as_json: bool) -> None:
     """List tags and types with the number of notes using each."""
-    opened = _open(vault)
+    opened = open_or_fail(vault)
     tag_counts = Counter(t for note in opened.notes for t in note.tags)
     type_counts = Counter(t for note in opened.notes for t in note.types)
     ordered = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
                for name, c in (("tags", tag_counts), ("types", type_counts))}
     if as_json:
-        _dump(ordered)
+        dump(ordered)
         return
     for name, counts in ordered.items():
         click.secho(f"{name.capitalize()} ({len(counts)})", bold=True)
@@ -300,7 +223,7 @@ def new(title: str, types: tuple[str, ...], tag_list: tuple[str, ...], no_edit: 
     The file is never overwritten: when the id or the name is taken, the next
     free second is used. Prints the new note's path.
     """
-    opened = _open(vault)
+    opened = open_or_fail(vault)
     taken = [note.id for note in opened.notes if note.id]
     try:
         path = new_note(opened.root, title, config=opened.config, taken_ids=taken,
@@ -331,12 +254,15 @@ def new(title: str, types: tuple[str, ...], tag_list: tuple[str, ...], no_edit: 
               help="Write to this file instead of stdout.")
 def graph(vault: str | None, fmt: str, output: Path | None) -> None:
     """Export the link graph of the vault."""
-    knowledge = _graph(vault)
+    knowledge = graph_or_fail(vault)
     knowledge.export(fmt, output if output else sys.stdout)
     if output:
         click.echo(f"wrote {output} ({knowledge.graph.number_of_nodes()} notes, "
                    f"{knowledge.graph.number_of_edges()} edges)", err=True)
 
+
+for command in (search, related, index_command):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
 import os
 import signal
 import time
@@ -227,6 +228,44 @@ def read_note(root: Path | str, rel: str) -> Note:
         problem = Problem("unreadable", rel, f"cannot read: {reason}")
         return Note(path=rel, title=stem_of(rel), problems=(problem,))
     return parse_bytes(rel, data)
+
+
+def read_with_digest(root: Path | str, rel: str) -> tuple[Note, str | None]:
+    """Read and parse one note, with the digest of its bytes (None if unreadable)."""
+    try:
+        with open(os.path.join(root, rel), "rb") as stream:
+            data = stream.read()
+    except OSError:
+        return read_note(root, rel), None
+    return parse_bytes(rel, data), content_digest(data)
+
+
+def file_digest(root: Path | str, entry: FileEntry) -> str | None:
+    """The digest of a listed file's bytes; None if it cannot be read or has
+    changed size since it was listed (then it must be read again later)."""
+    try:
+        with open(os.path.join(root, entry.path), "rb") as stream:
+            data = stream.read()
+    except OSError:
+        return None
+    return content_digest(data) if len(data) == entry.size else None
+
+
+def content_digest(data: bytes) -> str:
+    """A short digest of a file's content, to tell an edit from a mere touch."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def listing_fingerprint(config: Config, entries: list[FileEntry], files: list[str]) -> str:
+    """A digest of the settings and of every file's path, size and mtime (plus
+    the names of the other files, which embeds may reach): equal fingerprints
+    mean nothing was added, removed or changed."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{cache.CACHE_KEY}\0{config!r}\0".encode())
+    for e in entries:  # a file name that is not UTF-8 holds surrogates: keep its bytes
+        digest.update(f"{e.path}\0{e.size}\0{e.mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    digest.update("\0".join(files).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _records(batch: list[FileEntry], notes: list[Note], started_ns: int) -> list[cache.Record]:

@@ -1,0 +1,252 @@
+"""The search index stays in step with the files, and is never in the way."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import MakeVault
+
+from zettel import index_state, search
+from zettel.search import IndexBusy, SearchIndex
+
+NOTES = {f"n{i}.md": f"---\ntitle: Note {i}\n---\nword{i} common text\n" for i in range(6)}
+HOUR_AGO = time.time() - 3600
+
+
+def age(root: Path) -> None:
+    """Make every note an hour old, as files are outside a test (no racy mtimes)."""
+    for path in root.rglob("*.md"):
+        os.utime(path, (HOUR_AGO, HOUR_AGO))
+
+
+@pytest.fixture
+def vault(make_vault: MakeVault) -> Path:
+    root = make_vault(NOTES)
+    age(root)
+    return root
+
+
+@pytest.fixture
+def indexed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the documents (re)written into the index, in order."""
+    written: list[str] = []
+    real = search.document
+
+    def spy(note):  # type: ignore[no-untyped-def]
+        written.append(note.path)
+        return real(note)
+
+    monkeypatch.setattr(search, "document", spy)
+    return written
+
+
+def found(index: SearchIndex, query: str) -> list[str]:
+    return sorted(hit.path for hit in index.search(query, limit=None).hits)
+
+
+def test_first_sync_builds_then_nothing_to_do(vault: Path, indexed: list[str]) -> None:
+    index = SearchIndex(vault)
+    first = index.sync()
+    assert first.rebuilt and sorted(indexed) == sorted(NOTES)
+    indexed.clear()
+    second = SearchIndex(vault).sync()
+    assert not second.rebuilt and not second.changes and indexed == []
+    assert not index.notices  # a first build is not news
+
+
+def test_add_edit_delete_rename_touch(vault: Path, indexed: list[str]) -> None:
+    index = SearchIndex(vault)
+    index.sync()
+    indexed.clear()
+    (vault / "added.md").write_text("fresh addition\n", encoding="utf-8")
+    (vault / "n1.md").write_text("---\ntitle: Note 1\n---\nrewritten body\n", encoding="utf-8")
+    (vault / "n2.md").unlink()
+    (vault / "n3.md").rename(vault / "moved.md")
+    os.utime(vault / "n4.md")  # touched: new mtime, same bytes
+    report = index.sync()
+    changes = report.changes
+    assert changes.added == ["added.md"]
+    assert changes.changed == ["n1.md"]
+    assert changes.deleted == ["n2.md"]
+    assert changes.renamed == [("n3.md", "moved.md")]
+    assert changes.touched == ["n4.md"]
+    assert sorted(indexed) == ["added.md", "moved.md", "n1.md"]  # and nothing else
+    assert found(index, "fresh") == ["added.md"]
+    assert found(index, "rewritten") == ["n1.md"] and found(index, "word1") == []
+    assert found(index, "word2") == []
+    assert found(index, "word3") == ["moved.md"]
+    assert found(index, "common") == ["moved.md", "n0.md", "n4.md", "n5.md"]
+
+
+def test_same_size_edit_in_the_same_tick_is_seen(vault: Path) -> None:
+    index = SearchIndex(vault)
+    index.sync()
+    target = vault / "n5.md"
+    target.write_text("---\ntitle: Note 5\n---\nwordY common text\n", encoding="utf-8")
+    index.sync()  # indexed within the racy window of its mtime: not trusted
+    before = target.stat()
+    target.write_text("---\ntitle: Note 5\n---\nwordZ common text\n", encoding="utf-8")
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime
+    assert target.stat().st_size == before.st_size
+    assert index.sync().changes.changed == ["n5.md"]
+    assert found(index, "wordZ") == ["n5.md"] and found(index, "wordY") == []
+
+
+def test_settings_change_reindexes_what_they_change(vault: Path) -> None:
+    (vault / "extra.txt").write_text("a text file with wordtxt\n", encoding="utf-8")
+    index = SearchIndex(vault)
+    index.sync()
+    assert found(index, "wordtxt") == ["extra.txt"]
+    (vault / ".zettel").mkdir(exist_ok=True)
+    (vault / ".zettel" / "config.yaml").write_text("extensions: [md]\n", encoding="utf-8")
+    report = index.sync()
+    assert report.changes.deleted == ["extra.txt"]
+    assert found(index, "wordtxt") == []
+
+
+def _corrupt_segments(root: Path) -> None:
+    folder = index_state.current_folder(index_state.index_root(root))
+    assert folder is not None
+    for path in folder.iterdir():
+        if path.suffix == ".seg":
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+
+
+def _delete_segments(root: Path) -> None:
+    folder = index_state.current_folder(index_state.index_root(root))
+    assert folder is not None
+    for path in folder.glob("*.seg"):
+        path.unlink()
+
+
+def _delete_pointer(root: Path) -> None:
+    (index_state.index_root(root) / index_state.CURRENT).unlink()
+
+
+def _garble_manifest(root: Path) -> None:
+    folder = index_state.current_folder(index_state.index_root(root))
+    assert folder is not None
+    (folder / index_state.MANIFEST).write_text("{not json", encoding="utf-8")
+
+
+def _old_version(root: Path) -> None:
+    folder = index_state.current_folder(index_state.index_root(root))
+    assert folder is not None
+    manifest, _ = index_state.load_manifest(folder)
+    assert manifest is not None
+    manifest.version = index_state.SCHEMA_VERSION - 1
+    index_state.save_manifest(folder, manifest)
+
+
+def _delete_everything(root: Path) -> None:
+    shutil.rmtree(index_state.index_root(root))
+
+
+@pytest.mark.parametrize(("damage", "notice"), [
+    (_corrupt_segments, "rebuilt the search index"),
+    (_delete_segments, "rebuilt the search index"),
+    (_delete_pointer, "pointer file is missing"),
+    (_garble_manifest, "manifest is unreadable"),
+    (_old_version, "another version of zettel"),
+    (_delete_everything, None),
+])
+def test_a_damaged_index_is_rebuilt_with_a_notice(vault: Path, damage, notice) -> None:  # type: ignore[no-untyped-def]
+    SearchIndex(vault).sync()
+    damage(vault)
+    index = SearchIndex(vault)
+    index.sync()
+    assert found(index, "common") == sorted(NOTES)
+    assert found(index, "word4") == ["n4.md"]
+    if notice:
+        assert len(index.notices) == 1 and notice in index.notices[0]
+    else:
+        assert index.notices == []
+    leftovers = list(index_state.index_root(vault).glob("build-*"))
+    assert len(leftovers) == 1  # the one in use; replaced builds are removed
+
+
+def test_an_interrupted_rebuild_leaves_the_previous_index(vault: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    SearchIndex(vault).sync()
+    calls = []
+    real = search.document
+
+    def interrupted(note):  # type: ignore[no-untyped-def]
+        calls.append(note.path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(note)
+
+    monkeypatch.setattr(search, "document", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        SearchIndex(vault).sync(rebuild=True)
+    monkeypatch.setattr(search, "document", real)
+    root = index_state.index_root(vault)
+    assert len(list(root.glob("build-*"))) == 1  # the unfinished build was removed
+    index = SearchIndex(vault)
+    report = index.sync()
+    assert not report.rebuilt and index.notices == []
+    assert found(index, "common") == sorted(NOTES)
+
+
+HOLD_LOCK = """
+import sys, time
+from whoosh.util.filelock import FileLock
+lock = FileLock(sys.argv[1])
+assert lock.acquire(blocking=False)
+print("held", flush=True)
+time.sleep(30)
+"""
+
+
+@contextlib.contextmanager
+def lock_held(vault: Path) -> Iterator[None]:
+    """Another process holds the index's write lock."""
+    root = index_state.index_root(vault)
+    root.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root / "LOCK")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_locked_index_is_searched_as_it_is(vault: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "LOCK_WAIT", 0.3)
+    SearchIndex(vault).sync()
+    (vault / "late.md").write_text("late arrival\n", encoding="utf-8")
+    with lock_held(vault):
+        index = SearchIndex(vault)
+        started = time.monotonic()
+        report = index.sync()
+        assert report.read_only and time.monotonic() - started < 5
+        assert "another zettel process is updating" in index.notices[0]
+        assert found(index, "common") == sorted(NOTES)  # the index as it was
+        assert found(index, "arrival") == []
+    index = SearchIndex(vault)
+    index.sync()
+    assert found(index, "arrival") == ["late.md"]  # picked up once the lock is free
+
+
+def test_no_index_and_locked_is_a_clear_error(vault: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "LOCK_WAIT", 0.3)
+    with lock_held(vault), pytest.raises(IndexBusy, match="another zettel process is building"):
+        SearchIndex(vault).sync()
+
+
+def test_the_index_ignores_itself_in_git(vault: Path) -> None:
+    SearchIndex(vault).sync()
+    assert (index_state.index_root(vault) / ".gitignore").read_text(encoding="utf-8")

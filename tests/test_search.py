@@ -1,0 +1,227 @@
+"""Full-text search: the query language, text analysis, snippets and `related`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import MakeVault
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zettel.cli import main
+from zettel.search import NoteTokenizer, QueryError, SearchIndex
+from zettel.textfold import field_key, fold, stem, term, term_positions
+
+VAULT = {
+    "donnees.md": "---\ntitle: Données ouvertes\nid: \"20230101000001\"\ntypes: [concept]\n"
+                  "tags: [données, projet/données]\nkezako: la statistique publique\n---\n"
+                  "Les données ouvertes de l'INSEE.\n\nUne seconde ligne sur les réseaux.\n",
+    "english.md": "---\ntitle: Open data\nid: \"20230101000002\"\ntypes: [reference]\n"
+                  "tags: [projet/donnees-brutes]\n---\nOpen data portals publish donnees too.\n"
+                  "The quick brown fox jumps over the lazy dog.\n",
+    "graph.md": "---\ntitle: Graph theory\nid: \"20230101000003\"\naliases: [Réseau]\n"
+                "tags: [math]\n---\nA graph has nodes and edges. A network is a graph.\n"
+                "Brown foxes are not graphs; lazy dogs neither.\n",
+    "notes/study.md": "---\ntitle: Studies\nid: \"20230101000004\"\ntypes: [reference]\n---\n"
+                      "Case studies of a study group, by Mr. Luhmann.\n",
+    "plain.md": "No front matter: about Zettelkasten and Luhman's slip box.\n",
+}
+
+
+@pytest.fixture
+def index(make_vault: MakeVault) -> SearchIndex:
+    searcher = SearchIndex(make_vault(VAULT))
+    searcher.sync()
+    return searcher
+
+
+def paths(index: SearchIndex, query: str) -> list[str]:
+    return sorted(hit.path for hit in index.search(query, limit=None).hits)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("donnees", ["donnees.md", "english.md"]),         # accent-insensitive, one way...
+    ("DONNÉES", ["donnees.md", "english.md"]),         # ...and the other, any case
+    ("réseau", ["donnees.md", "graph.md"]),            # réseaux (plural), Réseau (alias)
+    ("study", ["notes/study.md"]),                     # studies / study
+    ("graph network", ["graph.md"]),                   # all words must match
+    ('"brown fox"', ["english.md"]),                   # a phrase: adjacent words only
+    ('"lazy dog"', ["english.md", "graph.md"]),        # a phrase, with plurals folded
+    ("lazy brown", ["english.md", "graph.md"]),        # words anywhere
+    ("fox OR edges", ["english.md", "graph.md"]),
+    ("brown NOT graph", ["english.md"]),
+    ("brown -graph", ["english.md"]),
+    ("zettel*", ["plain.md"]),                         # prefix
+    ("stat*", ["donnees.md"]),                         # prefix, in a front-matter field
+    ("luhman~", ["notes/study.md", "plain.md"]),       # fuzzy: luhmann, luhman
+    ("(fox OR network) lazy", ["english.md", "graph.md"]),
+    ("title:open", ["english.md"]),
+    ("title:données", ["donnees.md"]),
+    ("type:reference", ["english.md", "notes/study.md"]),
+    ("types:concept", ["donnees.md"]),
+    ("id:20230101000003", ["graph.md"]),
+    ("id:2023010100000*", ["donnees.md", "english.md", "graph.md", "notes/study.md"]),
+    ("path:notes/*", ["notes/study.md"]),
+    ("kezako:statistique", ["donnees.md"]),
+    ("Kézako:publique", ["donnees.md"]),
+    ("alias:reseau", ["graph.md"]),
+])
+def test_query_forms(index: SearchIndex, query: str, expected: list[str]) -> None:
+    assert paths(index, query) == expected
+
+
+def test_tags_match_whole(index: SearchIndex) -> None:
+    assert paths(index, "tag:données") == ["donnees.md"]
+    assert paths(index, "tag:donnees") == ["donnees.md"]
+    assert paths(index, "tag:projet") == []                 # not inside projet/données
+    assert paths(index, "tag:projet/données") == ["donnees.md"]
+    assert paths(index, "tag:projet/*") == ["donnees.md", "english.md"]
+    assert paths(index, "tags:math") == ["graph.md"]
+
+
+def test_title_ranks_first(index: SearchIndex) -> None:
+    hits = index.search("graph").hits
+    assert hits[0].path == "graph.md"
+    assert hits[0].score > hits[-1].score or len(hits) == 1
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("", "empty"),
+    ('"open data', "phrase is not closed"),
+    ("(open data", "'(' is not closed"),
+    ("open) data", "')' closes no '('"),
+    ("colour:blue", "no note has a field 'colour'"),
+    ("-", "no word"),
+])
+def test_malformed_queries_say_why(index: SearchIndex, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(message)):
+        index.search(query)
+
+
+def test_snippet_marks_the_matched_words(index: SearchIndex) -> None:
+    hit = index.search("réseaux").hits[0]
+    assert hit.path == "donnees.md"
+    marked = [hit.snippet.text[a:b] for a, b in hit.snippet.marks]
+    assert marked == ["réseaux"]
+    assert hit.snippet.line == 10  # the file's line, front matter included
+    plain = index.search("slip").hits[0]
+    assert plain.snippet.line == 1 and "slip" in plain.snippet.text
+
+
+def test_a_title_only_match_shows_the_start_of_the_note(index: SearchIndex) -> None:
+    hit = index.search("title:studies").hits[0]
+    assert hit.snippet.text.startswith("Case studies") or hit.snippet.marks
+
+
+def test_limit_and_total(index: SearchIndex) -> None:
+    found = index.search("id:2023*", limit=2)
+    assert len(found.hits) == 2 and found.total == 4
+
+
+def test_cli_search(make_vault: MakeVault) -> None:
+    root = make_vault(VAULT)
+    runner = CliRunner()
+    result = runner.invoke(main, ["search", "donnees", str(root), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["total"] == 2 and {h["path"] for h in data["hits"]} == {"donnees.md",
+                                                                         "english.md"}
+    first = data["hits"][0]
+    assert set(first) == {"path", "id", "title", "score", "line", "snippet", "marks"}
+    assert all(fold(first["snippet"][a:b]).startswith("donnee") for a, b in first["marks"])
+    none = runner.invoke(main, ["search", "absentword", str(root)])
+    assert none.exit_code == 1 and "0 notes match" in none.stderr
+    bad = runner.invoke(main, ["search", '"open', str(root)])
+    assert bad.exit_code == 2 and "phrase is not closed" in bad.stderr and not bad.stdout
+    text = runner.invoke(main, ["search", "fox OR network", str(root), "-n", "1"])
+    assert text.exit_code == 0
+    assert re.match(r"\S+\.md:\d+  ", text.stdout) and "(showing 1)" in text.stderr
+
+
+def test_cli_index_reports_what_it_did(make_vault: MakeVault) -> None:
+    root = make_vault(VAULT)
+    runner = CliRunner()
+    first = runner.invoke(main, ["index", str(root), "--json"])
+    assert first.exit_code == 0 and json.loads(first.stdout)["rebuilt"] is True
+    (root / "new.md").write_text("# New\nfresh words\n", encoding="utf-8")
+    second = json.loads(runner.invoke(main, ["index", str(root), "--json"]).stdout)
+    assert second["added"] == ["new.md"] and second["rebuilt"] is False
+    again = runner.invoke(main, ["index", str(root)])
+    assert "up to date" in again.stderr or "touched" not in again.stderr
+
+
+def test_related_finds_linked_neighbours(sample_vault: Path) -> None:
+    index = SearchIndex(sample_vault)
+    index.sync()
+    top = [hit.path for hit in index.related("20240105093000.md", limit=5)]
+    assert "20240105093000.md" not in top
+    # Permanent notes and Atomic note both link the Zettelkasten note, and it links them.
+    assert {"20240106095500.md", "20240105110200.md"} <= set(top)
+
+
+def test_cli_related(sample_vault: Path) -> None:
+    result = CliRunner().invoke(main, ["related", "Zettelkasten", "--vault", str(sample_vault),
+                                       "--json", "-n", "5"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["related"]
+    assert len(rows) == 5 and any(row["linked"] == "both" for row in rows)
+    missing = CliRunner().invoke(main, ["related", "No such note", "--vault", str(sample_vault)])
+    assert missing.exit_code == 2
+
+
+def test_seed_notes_are_searchable(seeds_vault: Path) -> None:
+    index = SearchIndex(seeds_vault)
+    assert index.sync().notes == 5
+    assert [h.path for h in index.search("insee").hits][0] == "000_247ff810d1c38f2b.md"
+    assert paths(index, "tag:collecte") == ["000_247ff810d1c38f2b.md"]
+    assert paths(index, '"unités administratives"') == ["004_61650e7cf30579e7.md"]
+    assert paths(index, "kezako:institut") == ["000_247ff810d1c38f2b.md"]
+    assert index.search("geospatiales").total >= 1
+
+
+# ------------------------------------------------------------ text analysis
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("Données", "donnee"), ("donnees", "donnee"), ("réseaux", "reseau"),
+    ("journaux", "journal"), ("studies", "study"), ("notes", "note"), ("class", "class"),
+    ("corpus", "corpus"), ("analysis", "analysis"), ("Œuvres", "oeuvre"), ("bus", "bus"),
+    ("2023s", "2023s"), ("ÉLÈVE", "eleve"), ("Straße", "strasse"),
+])
+def test_terms(word: str, expected: str) -> None:
+    assert term(word) == expected
+
+
+def test_fold_handles_decomposed_accents() -> None:
+    assert fold("Ele\u0300ve") == fold("Élève") == "eleve"
+    assert term_positions("e\u0301te\u0301 été") == {"ete": [0, 1]}
+
+
+def test_stem_leaves_short_words() -> None:
+    assert stem("les") == "les" and stem("bus") == "bus"
+
+
+def test_field_key() -> None:
+    assert field_key("Kézako") == "kezako" and field_key("date de création") == "date_de_creation"
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200))
+def test_fast_indexing_path_agrees_with_the_tokenizer(text: str) -> None:
+    slow: dict[str, list[int]] = {}
+    for token in NoteTokenizer()(text, positions=True):
+        slow.setdefault(token.text, []).append(token.pos)
+    assert term_positions(text) == slow
+
+
+def test_word_offsets_point_into_the_text() -> None:
+    text = "L’Institut nationale, e.g. 3.14 et l'été"
+    tokens = [(t.text, text[t.startchar:t.endchar])
+              for t in NoteTokenizer()(text, chars=True)]
+    assert tokens == [("l", "L"), ("institut", "Institut"), ("nationale", "nationale"),
+                      ("e.g", "e.g"), ("3.14", "3.14"), ("et", "et"), ("l", "l"),
+                      ("ete", "été")]
+

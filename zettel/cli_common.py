@@ -1,0 +1,107 @@
+"""What the ``zettel`` commands share: exit codes, errors, vault opening, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from zettel.check import graph_of
+from zettel.config import ConfigError
+from zettel.graph import KnowledgeGraph
+from zettel.model import Note
+from zettel.vault import Vault, VaultError, open_vault
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+VAULT_HELP = "The vault folder (default: $ZETTEL_VAULT, else the current folder)."
+
+
+class UsageProblem(click.ClickException):
+    """Bad input from the user: one line on stderr, exit status 2, no traceback."""
+
+    exit_code = EXIT_USAGE
+
+
+def vault_path(vault: str | None) -> Path:
+    return Path(vault or os.environ.get("ZETTEL_VAULT") or ".")
+
+
+def show_progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() and total >= 500:
+        end = "\n" if done == total else ""
+        click.echo(f"\rparsing notes: {done}/{total}", err=True, nl=False)
+        click.echo(end, err=True, nl=False)
+
+
+def show_notices(notices: tuple[str, ...]) -> None:
+    for notice in notices:
+        click.secho(f"zettel: {notice}", err=True, fg="yellow")
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """A vault that cannot be opened, or unusable settings: exit 2 with one line."""
+    try:
+        yield
+    except (VaultError, ConfigError) as err:
+        raise UsageProblem(str(err)) from err
+
+
+def open_or_fail(vault: str | None) -> Vault:
+    with usage_errors():
+        opened = open_vault(vault_path(vault), progress=show_progress)
+    show_notices(opened.notices)
+    return opened
+
+
+def graph_or_fail(vault: str | None) -> KnowledgeGraph:
+    return graph_of(open_or_fail(vault))
+
+
+def dump(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def count(n: int, noun: str) -> str:
+    """``1 note``, ``2 notes``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def fail(message: str) -> NoReturn:
+    raise UsageProblem(message)
+
+
+vault_argument = click.argument("vault", required=False, metavar="[VAULT]")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+
+
+def find_note(graph: KnowledgeGraph, query: str, root: Path) -> Note:
+    """The note named by a path, id, file name, title or alias (or fail)."""
+    candidate = Path(query)
+    for path in (candidate, root / candidate):
+        try:
+            rel = path.resolve().relative_to(root.resolve()).as_posix()
+        except (ValueError, OSError):
+            continue
+        if rel in graph.notes:
+            return graph.notes[rel]
+    found = graph.resolver.resolve(query)
+    if found.status == "resolved" and found.paths[0] in graph.notes:
+        return graph.notes[found.paths[0]]
+    if found.status == "ambiguous":
+        fail(f"'{query}' matches {len(found.paths)} notes by {found.step}: "
+              + ", ".join(found.paths))
+    from rapidfuzz import fuzz, process, utils  # noqa: PLC0415 - only on this error path
+
+    titles = sorted({note.title for note in graph.notes.values()})
+    close = process.extract(query, titles, scorer=fuzz.WRatio, processor=utils.default_process,
+                            limit=3, score_cutoff=75)
+    hint = ("; did you mean " + " or ".join(f"'{title}'" for title, _, _ in close) + "?"
+            if close else "")
+    fail(f"no note matches '{query}' (by path, id, file name, title or alias){hint}")

@@ -1,0 +1,192 @@
+"""The ``search``, ``related`` and ``index`` commands (full-text search).
+
+Whoosh is imported when one of them runs, never by ``zettel check`` and the
+other commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from zettel.cli_common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    VAULT_HELP,
+    UsageProblem,
+    count,
+    dump,
+    find_note,
+    graph_or_fail,
+    json_option,
+    show_notices,
+    usage_errors,
+    vault_argument,
+    vault_path,
+)
+
+if TYPE_CHECKING:
+    from zettel.search import Hit, SearchIndex, SyncReport
+
+limit_option = click.option("-n", "--limit", default=10, show_default=True,
+                            type=click.IntRange(min=1), help="Show at most this many notes.")
+
+
+@contextmanager
+def _synced(vault: str | None, *, rebuild: bool = False) -> Iterator[tuple[SearchIndex,
+                                                                           SyncReport]]:
+    """The vault's search index, brought up to date (with a progress bar on a
+    terminal); its notices go to stderr; its failures exit 2 with one line."""
+    from zettel.search import IndexBusy, QueryError, SearchIndex  # noqa: PLC0415 - lazy
+
+    root = vault_path(vault)
+    index = SearchIndex(root)
+    try:
+        with usage_errors(), _progress_bar() as progress:
+            report = index.sync(rebuild=rebuild, progress=progress)
+        show_notices(tuple(index.notices))
+        index.notices.clear()
+        yield index, report
+        show_notices(tuple(index.notices))
+    except (QueryError, IndexBusy) as err:
+        raise UsageProblem(str(err)) from err
+    except OSError as err:
+        raise UsageProblem(f"cannot use the search index in '{index.root}': "
+                           f"{err.strerror or err}") from err
+    finally:
+        index.close()
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console  # noqa: PLC0415 - only on a terminal
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def update(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            if total and total < 500:
+                return  # small vaults are done before a bar is worth drawing
+            tasks[phase] = bar.add_task(f"{phase} notes" if total else phase,
+                                        total=total or None)
+        bar.update(tasks[phase], completed=done)
+
+    with bar:
+        yield update
+
+
+def _print_hit(hit: Hit) -> None:
+    where = f"{hit.path}:{hit.snippet.line}" if hit.snippet.line else hit.path
+    ident = f"  ({hit.id})" if hit.id and hit.id not in hit.title else ""
+    click.echo(click.style(where, fg="magenta") + "  " + click.style(hit.title, bold=True)
+               + ident + click.style(f"  {hit.score:.2f}", dim=True))
+    text, at, marked = hit.snippet.text, 0, []
+    for start, end in hit.snippet.marks:
+        marked += [text[at:start], click.style(text[start:end], fg="red", bold=True)]
+        at = end
+    marked.append(text[at:])
+    if text:
+        click.echo("    " + "".join(marked))
+
+
+@click.command()
+@click.argument("query")
+@vault_argument
+@limit_option
+@json_option
+def search(query: str, vault: str | None, limit: int, as_json: bool) -> None:
+    """Full-text search of the notes, best first, with the matched words marked.
+
+    All words must match. Also: "exact phrase", OR, NOT or -word, prefix*,
+    word~ (fuzzy), (groups), and fields: title: tag: type: id: path: or any
+    front-matter field by name (docs/search.md). Brings the index up to date
+    first. Exit status: 0 some note matches, 1 none, 2 a malformed query.
+    """
+    with _synced(vault) as (index, _):
+        found = index.search(query, limit=limit)
+    if as_json:
+        dump({"query": query, "total": found.total, "hits": [h.to_json() for h in found.hits]})
+    else:
+        for hit in found.hits:
+            _print_hit(hit)
+        shown = f" (showing {len(found.hits)})" if len(found.hits) < found.total else ""
+        click.echo(f"{count(found.total, 'note')} match{'es' if found.total == 1 else ''}"
+                   f"{shown}", err=True)
+    sys.exit(EXIT_CLEAN if found.total else EXIT_FINDINGS)
+
+
+@click.command()
+@click.argument("note")
+@click.option("--vault", "vault", envvar="ZETTEL_VAULT", help=VAULT_HELP)
+@limit_option
+@json_option
+def related(note: str, vault: str | None, limit: int, as_json: bool) -> None:
+    """Notes closest in content to NOTE, linked to it or not.
+
+    NOTE is a path, an id, a file name, a title or an alias. Each is marked
+    with how it is linked to NOTE: 'links here', 'linked from here', 'both',
+    or nothing.
+    """
+    graph = graph_or_fail(vault)
+    target = find_note(graph, note, vault_path(vault))
+    with _synced(vault) as (index, _):
+        hits = index.related(target.path, limit=limit)
+    outgoing = set(graph.links_to(target.path))
+    incoming = set(graph.linked_from(target.path))
+    rows = []
+    for hit in hits:
+        way = {(True, True): "both", (True, False): "linked from here",
+               (False, True): "links here"}.get((hit.path in outgoing, hit.path in incoming))
+        rows.append({"path": hit.path, "id": hit.id, "title": hit.title,
+                     "score": round(hit.score, 3), "linked": way})
+    if as_json:
+        dump({"note": target.path, "related": rows})
+        return
+    for row in rows:
+        linked = click.style(f"  ({row['linked']})", fg="green") if row["linked"] else ""
+        click.echo(f"{row['score']:7.2f}  {row['path']}  " + click.style(row["title"], bold=True)
+                   + linked)
+    click.echo(f"{count(len(rows), 'note')} related to {target.title}", err=True)
+
+
+@click.command("index")
+@vault_argument
+@click.option("--rebuild", is_flag=True, help="Index every note again from scratch.")
+@json_option
+def index_command(vault: str | None, rebuild: bool, as_json: bool) -> None:
+    """Bring the search index up to date (in VAULT/.zettel/index).
+
+    Only notes added, changed, renamed or deleted since the last update are
+    reindexed; `search` and `related` do this by themselves.
+    """
+    with _synced(vault, rebuild=rebuild) as (_, report):
+        pass
+    changes = report.changes
+    if as_json:
+        dump({"notes": report.notes, "rebuilt": report.rebuilt, "read_only": report.read_only,
+              "seconds": round(report.seconds, 3), "added": changes.added,
+              "changed": changes.changed, "deleted": changes.deleted,
+              "renamed": [list(pair) for pair in changes.renamed],
+              "touched": changes.touched})
+        return
+    if report.rebuilt:
+        summary = f"indexed {count(report.notes, 'note')}"
+    elif changes.reindexed or changes.removed:
+        parts = [(len(changes.added), "added"), (len(changes.changed), "changed"),
+                 (len(changes.renamed), "renamed"), (len(changes.deleted), "deleted")]
+        summary = ", ".join(f"{n} {what}" for n, what in parts if n)
+    else:
+        summary = f"up to date ({count(report.notes, 'note')})"
+    click.echo(f"{summary} in {report.seconds:.2f} s", err=True)
