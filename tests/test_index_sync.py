@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -134,7 +135,18 @@ def _delete_pointer(root: Path) -> None:
 def _garble_manifest(root: Path) -> None:
     folder = index_state.current_folder(index_state.index_root(root))
     assert folder is not None
-    (folder / index_state.MANIFEST).write_text("{not json", encoding="utf-8")
+    (folder / index_state.MANIFEST).write_bytes(b"\x80\x05not a pickle")
+
+
+class _Planted:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, ("touch planted-manifest-ran",))
+
+
+def _planted_manifest(root: Path) -> None:
+    folder = index_state.current_folder(index_state.index_root(root))
+    assert folder is not None
+    (folder / index_state.MANIFEST).write_bytes(pickle.dumps({"version": _Planted()}))
 
 
 def _old_version(root: Path) -> None:
@@ -156,6 +168,7 @@ def _delete_everything(root: Path) -> None:
     (_delete_pointer, "pointer file is missing"),
     (_garble_manifest, "manifest is unreadable"),
     (_old_version, "another version of zettel"),
+    (_planted_manifest, "is not allowed"),
     (_delete_everything, None),
 ])
 def test_a_damaged_index_is_rebuilt_with_a_notice(vault: Path, damage, notice) -> None:  # type: ignore[no-untyped-def]
@@ -169,6 +182,7 @@ def test_a_damaged_index_is_rebuilt_with_a_notice(vault: Path, damage, notice) -
         assert len(index.notices) == 1 and notice in index.notices[0]
     else:
         assert index.notices == []
+    assert not Path("planted-manifest-ran").exists()
     leftovers = list(index_state.index_root(vault).glob("build-*"))
     assert len(leftovers) == 1  # the one in use; replaced builds are removed
 

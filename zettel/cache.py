@@ -61,7 +61,8 @@ class _SafeUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a zettel cache")
 
 
-def _safe_loads(data: bytes) -> Any:
+def safe_loads(data: bytes) -> Any:
+    """Unpickle builtins (and dates) only: a planted file cannot run code."""
     return _SafeUnpickler(io.BytesIO(data)).load()
 
 
@@ -98,7 +99,7 @@ def dump_chunk(records: list[Record]) -> bytes:
 
 def load_chunk(data: bytes) -> list[Record]:
     """Unpickle a chunk made by `dump_chunk`, allowing only plain data."""
-    return _safe_loads(data)
+    return safe_loads(data)
 
 
 def racy_size(size: int, mtime_ns: int, scan_started_ns: int) -> int:
@@ -225,7 +226,7 @@ def _read(path: Path, what: str) -> tuple[dict[str, Any] | None, str | None]:
     except OSError as err:
         return None, f"{what} not readable ({err.strerror}); not used"
     try:
-        payload = _safe_loads(data)
+        payload = safe_loads(data)
     except Exception as err:  # noqa: BLE001 - any corruption means: rebuild
         return None, f"{what} was unreadable ({type(err).__name__}); rebuilt"
     if not isinstance(payload, dict) or payload.get("key") != CACHE_KEY:

@@ -116,15 +116,16 @@ def search(query: str, vault: str | None, limit: int, as_json: bool) -> None:
     """
     with _synced(vault) as (index, _):
         found = index.search(query, limit=limit)
+    total = found.total or 0
     if as_json:
-        dump({"query": query, "total": found.total, "hits": [h.to_json() for h in found.hits]})
+        dump({"query": query, "total": total, "hits": [h.to_json() for h in found.hits]})
     else:
         for hit in found.hits:
             _print_hit(hit)
-        shown = f" (showing {len(found.hits)})" if len(found.hits) < found.total else ""
-        click.echo(f"{count(found.total, 'note')} match{'es' if found.total == 1 else ''}"
+        shown = f" (showing {len(found.hits)})" if len(found.hits) < total else ""
+        click.echo(f"{count(total, 'note')} match{'es' if total == 1 else ''}"
                    f"{shown}", err=True)
-    sys.exit(EXIT_CLEAN if found.total else EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN if total else EXIT_FINDINGS)
 
 
 @click.command()

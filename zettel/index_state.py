@@ -13,23 +13,23 @@ index usable.
 
 from __future__ import annotations
 
-import json
 import os
+import pickle
 import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zettel.cache import racy_size
+from zettel.cache import racy_size, safe_loads
 from zettel.config import STATE_DIR
 from zettel.model import Note
 from zettel.vault import FileEntry
 
 #: Bump when the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_DIR = "index"
-MANIFEST = "zettel-manifest.json"
+MANIFEST = "zettel-manifest.pickle"
 CURRENT = "CURRENT"
 
 #: path -> (size, mtime_ns, digest); size -1 forces a re-read, digest None a reindex.
@@ -49,6 +49,8 @@ class Manifest:
     fingerprint: str | None
     files: Files = field(default_factory=dict)
     version: int = SCHEMA_VERSION
+    #: The manifest file's identity when read, to notice another process's write.
+    stamp: tuple[int, int, int] | None = None
 
 
 @dataclass
@@ -110,19 +112,30 @@ def remove_stale_builds(root: Path, keep: Path | None) -> None:
 def load_manifest(folder: Path) -> tuple[Manifest | None, str | None]:
     """The manifest of a build folder, or None and why it cannot be used."""
     try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        stamp = manifest_stamp(folder)
+        data = safe_loads((folder / MANIFEST).read_bytes())
     except FileNotFoundError:
         return None, "its manifest is missing"
-    except (OSError, ValueError) as err:
-        return None, f"its manifest is unreadable ({err})"
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError) as err:
+        return None, f"its manifest is unreadable ({type(err).__name__}: {err})"
     if not isinstance(data, dict) or data.get("version") != SCHEMA_VERSION:
         return None, "it was made by another version of zettel"
     try:
-        files = {path: (int(size), int(mtime), digest)
-                 for path, (size, mtime, digest) in data["files"].items()}
-        return Manifest(int(data["generation"]), data["fingerprint"], files), None
+        files = data["files"]
+        if not isinstance(files, dict):
+            raise TypeError("files is not a mapping")
+        return Manifest(int(data["generation"]), data["fingerprint"], files, stamp=stamp), None
     except (KeyError, TypeError, ValueError) as err:
         return None, f"its manifest is malformed ({err})"
+
+
+def manifest_stamp(folder: Path) -> tuple[int, int, int] | None:
+    """The manifest file's inode, size and mtime (None when it is missing)."""
+    try:
+        found = (folder / MANIFEST).stat()
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 def save_manifest(folder: Path, manifest: Manifest) -> None:
@@ -130,8 +143,7 @@ def save_manifest(folder: Path, manifest: Manifest) -> None:
     data = {"version": manifest.version, "generation": manifest.generation,
             "fingerprint": manifest.fingerprint, "files": manifest.files}
     temporary = folder / f"{MANIFEST}.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                         encoding="utf-8", errors="surrogateescape")
+    temporary.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(temporary, folder / MANIFEST)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from pickle import dumps
 from typing import Any
 
-from whoosh import fields, formats, highlight, index, qparser
+from whoosh import fields, formats, highlight, index, matching, qparser
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
 from whoosh.system import pack_uint
@@ -46,8 +46,9 @@ from zettel.vault import (
 LOCK_WAIT = 2.0
 #: From this many notes, a full build uses Whoosh's multi-process writer.
 MULTIPROCESS_THRESHOLD = 2000
-#: The fields a query searches when it names none.
-DEFAULT_FIELDS = ("title", "aliases", "tag", "type", "meta", "body")
+#: The fields a query searches when it names none (``body`` also holds the
+#: tags, types and other front-matter values, so one field covers them).
+DEFAULT_FIELDS = ("title", "aliases", "body")
 #: Query field names and their index field.
 FIELD_NAMES = {"title": "title", "alias": "aliases", "aliases": "aliases", "tag": "tag",
                "tags": "tag", "type": "type", "types": "type", "id": "id", "path": "path",
@@ -147,7 +148,8 @@ def schema() -> fields.Schema:
     """The index's fields; ``meta_<key>`` holds each other front-matter field."""
     values = {"analyzer": ValueTokenizer(), "phrase": False}
     built = fields.Schema(
-        path=fields.ID(stored=True, unique=True), id=fields.ID(stored=True),
+        path=fields.ID(stored=True, unique=True, sortable=True),
+        id=fields.ID(stored=True, sortable=True),
         title=NoteText(field_boost=3.0, stored=True), aliases=NoteText(field_boost=2.0),
         tag=fields.TEXT(field_boost=1.5, **values), type=fields.TEXT(field_boost=1.5, **values),
         meta=NoteText(), body=NoteText())
@@ -169,9 +171,10 @@ def document(note: Note) -> dict[str, str]:
             if field_key(key)}
     if note.thumbnail:
         meta["meta_thumbnail"] = note.thumbnail
+    tags, types, values = "\n".join(note.tags), "\n".join(note.types), "\n".join(meta.values())
     doc = {"path": note.path, "title": note.title, "aliases": "\n".join(note.aliases),
-           "tag": "\n".join(note.tags), "type": "\n".join(note.types),
-           "meta": "\n".join(meta.values()), "body": note.body, **meta}
+           "tag": tags, "type": types, "meta": values,
+           "body": "\n".join((note.body, tags, types, values)), **meta}
     if note.id:
         doc["id"] = note.id
     return {key: value for key, value in doc.items() if value}
@@ -198,7 +201,28 @@ def parse_query(text: str, schema_: fields.Schema, known_fields: set[str]) -> wq
     parsed = parser.parse(text)
     if parsed is wq.NullQuery:
         raise QueryError(f"'{text}' has no word to search for")
-    return parsed
+    return parsed.accept(_column_prefix)
+
+
+class ColumnPrefix(wq.Prefix):  # type: ignore[misc]
+    """A prefix of ids or paths (``id:2019*``), found in one pass over the
+    field's column instead of a union of one posting list per value (there
+    are as many values as notes)."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        reader = searcher.reader()
+        prefix, deleted = self.text, reader.has_deletions()
+        docs = [doc for doc, value in enumerate(reader.column_reader(self.fieldname))
+                if value.startswith(prefix) and not (deleted and reader.is_deleted(doc))]
+        if not docs:
+            return matching.NullMatcher()
+        return matching.ListMatcher(docs, all_weights=self.boost)
+
+
+def _column_prefix(query: wq.Query) -> wq.Query:
+    if type(query) is wq.Prefix and query.fieldname in ("id", "path"):
+        return ColumnPrefix(query.fieldname, query.text, boost=query.boost)
+    return query
 
 
 def _check_balance(text: str) -> None:
@@ -270,10 +294,11 @@ class Hit:
 
 @dataclass(frozen=True)
 class Results:
-    """The hits of one search, and how many notes matched in all."""
+    """The hits of one search, and how many notes matched in all (None when
+    not counted)."""
 
     hits: list[Hit]
-    total: int
+    total: int | None
 
 
 class _Marks(highlight.Formatter):  # type: ignore[misc]
@@ -365,7 +390,7 @@ class SearchIndex:
         with self._write_lock() as locked:
             if not locked:
                 return self._read_only(current, started)
-            if not rebuild:  # another process may have synced while we waited
+            if not rebuild and self._manifest_moved(current):  # another process synced
                 current, why = self._open_current()
             if current is None:
                 if why:
@@ -395,6 +420,13 @@ class SearchIndex:
             return (opened, manifest), None
         except Exception as err:  # a damaged index fails in many ways: rebuild it
             return None, f"it is unreadable ({type(err).__name__}: {err})"
+
+    def _manifest_moved(self, current: tuple[Any, state.Manifest] | None) -> bool:
+        """Whether the manifest changed since `_open_current` read it."""
+        if current is None:
+            return True
+        folder = state.current_folder(self.root)
+        return folder is None or state.manifest_stamp(folder) != current[1].stamp
 
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[bool]:
@@ -502,10 +534,12 @@ class SearchIndex:
 
     # -- searching
 
-    def search(self, text: str, *, limit: int | None = 10, snippets: bool = True) -> Results:
-        """The notes matching ``text`` (docs/search.md), best first."""
+    def search(self, text: str, *, limit: int | None = 10, snippets: bool = True,
+               count: bool = True) -> Results:
+        """The notes matching ``text`` (docs/search.md), best first, with the
+        number of matches in all unless ``count`` is False (it costs a pass)."""
         query = parse_query(text, self._current_index().schema, self._fields())
-        return self._recovering(lambda: self._search(query, limit, snippets))
+        return self._recovering(lambda: self._search(query, limit, snippets, count))
 
     def related(self, path: str, *, limit: int = 10) -> list[Hit]:
         """The notes closest in content to the note at ``path``, linked or not."""
@@ -551,9 +585,10 @@ class SearchIndex:
                 self._rebuild(scan_folder(self.vault), time.time_ns(), None)
             return action()
 
-    def _search(self, query: wq.Query, limit: int | None, snippets: bool) -> Results:
+    def _search(self, query: wq.Query, limit: int | None, snippets: bool,
+                count: bool) -> Results:
         searcher = self._reader()
-        found = searcher.search(query, limit=limit, terms=snippets)
+        found = searcher.search(query, limit=limit)
         found.highlighter = highlight.Highlighter(
             fragmenter=highlight.ContextFragmenter(maxchars=160, surround=60),
             formatter=_Marks(), order=highlight.FIRST)
@@ -568,7 +603,9 @@ class SearchIndex:
                 if snippet.line is not None:
                     snippet = Snippet(snippet.text, snippet.marks, snippet.line + note.body_line)
             hits.append(Hit(hit["path"], hit.get("id"), hit["title"], hit.score, snippet))
-        return Results(hits, len(found))
+        # The exact count needs a second pass over the matches (Whoosh skips
+        # what cannot reach the top): only when asked.
+        return Results(hits, len(found) if count else None)
 
     def _related(self, path: str, body: str, limit: int) -> list[Hit]:
         searcher = self._reader()
