@@ -225,3 +225,27 @@ def test_word_offsets_point_into_the_text() -> None:
                       ("e.g", "e.g"), ("3.14", "3.14"), ("et", "et"), ("l", "l"),
                       ("ete", "été")]
 
+
+
+@pytest.mark.parametrize("phrase", ['"slip box"', '"permanent notes"', '"the slip box"',
+                                    '"notes and links"', '"box slip"', '"one idea"'])
+def test_fast_phrases_agree_with_whoosh(sample_vault: Path, phrase: str) -> None:
+    from whoosh import query as wq
+
+    from zettel.search import parse_query
+
+    index = SearchIndex(sample_vault)
+    index.sync()
+    searcher = index._reader()
+    fast = parse_query(phrase, index._current_index().schema, index._fields())
+    plain = fast.accept(lambda q: wq.Phrase(q.fieldname, q.words, slop=q.slop, boost=q.boost)
+                        if isinstance(q, wq.Phrase) else q)
+
+    def kinds(query: wq.Query) -> set[str]:
+        return {type(query).__module__}.union(*(kinds(c) for c in query.children()))
+
+    assert "zettel.search" in kinds(fast) and "zettel.search" not in kinds(plain)
+    ranked = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(fast, limit=None)]
+    expected = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(plain, limit=None)]
+    assert ranked == expected
+    assert ranked or phrase in ('"box slip"', '"notes and links"')

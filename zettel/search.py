@@ -15,10 +15,14 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import shutil
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
 from pickle import dumps
@@ -27,7 +31,8 @@ from typing import Any
 from whoosh import fields, formats, highlight, index, matching, qparser
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
-from whoosh.system import pack_uint
+from whoosh.query.spans import Span
+from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.filelock import FileLock
 
 from zettel import index_state as state
@@ -55,6 +60,11 @@ FIELD_NAMES = {"title": "title", "alias": "aliases", "aliases": "aliases", "tag"
                "body": "body", "meta": "meta"}
 
 Progress = Callable[[str, int, int], None]
+
+#: What reading a damaged index raises (truncated, garbled or missing files);
+#: anything else is a bug and is not "recovered" from.
+DAMAGE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, AssertionError,
+                 struct.error, zlib.error, pickle.UnpicklingError, index.IndexError)
 
 
 class QueryError(ValueError):
@@ -135,6 +145,11 @@ class FastPositions(formats.Positions):  # type: ignore[misc]
                 base = place
             yield text, len(places), len(places) * boost, pack_uint(len(deltas)) + dumps(deltas, 2)
 
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        if not valuestring.endswith(b"."):  # the codec drops a pickle's final stop
+            valuestring += b"."
+        return list(accumulate(pickle.loads(valuestring[_INT_SIZE:])))
+
 
 class NoteText(fields.TEXT):  # type: ignore[misc]
     """A text field analysed by `NoteTokenizer`, with positions for phrases."""
@@ -201,7 +216,7 @@ def parse_query(text: str, schema_: fields.Schema, known_fields: set[str]) -> wq
     parsed = parser.parse(text)
     if parsed is wq.NullQuery:
         raise QueryError(f"'{text}' has no word to search for")
-    return parsed.accept(_column_prefix)
+    return parsed.accept(_faster)
 
 
 class ColumnPrefix(wq.Prefix):  # type: ignore[misc]
@@ -219,9 +234,45 @@ class ColumnPrefix(wq.Prefix):  # type: ignore[misc]
         return matching.ListMatcher(docs, all_weights=self.boost)
 
 
-def _column_prefix(query: wq.Query) -> wq.Query:
+class AdjacentWords(wq.SpanNear2):  # type: ignore[misc]
+    """Whoosh's ordered, slop-1 span query, with the adjacency test done on
+    sets of positions instead of span objects (phrases are 3-4x faster)."""
+
+    class SpanNear2Matcher(wq.SpanNear2.SpanNear2Matcher):  # type: ignore[misc]
+        def _get_spans(self) -> list[Any]:
+            starts = set(self.ms[0].value_as("positions"))
+            for offset, later in enumerate(self.ms[1:], 1):
+                starts.intersection_update(p - offset for p in later.value_as("positions"))
+                if not starts:
+                    return []
+            last = len(self.ms) - 1
+            return [Span(start, start + last) for start in sorted(starts)]
+
+
+class Phrase(wq.Phrase):  # type: ignore[misc]
+    """An exact phrase (slop 1) matched with `AdjacentWords`; others as Whoosh does."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None
+        if self.slop != 1 or field is None or not field.format.supports("positions"):
+            return super().matcher(searcher, context)
+        reader, terms = searcher.reader(), []
+        for word in self.words:
+            word = field.to_bytes(word)
+            if (self.fieldname, word) not in reader:
+                return matching.NullMatcher()
+            terms.append(wq.Term(self.fieldname, word))
+        found = AdjacentWords(terms, slop=1, ordered=True, mindist=1).matcher(searcher, context)
+        return found if self.boost == 1.0 else matching.WrappingMatcher(found, boost=self.boost)
+
+
+def _faster(query: wq.Query) -> wq.Query:
+    """Swap in the faster equivalents of some Whoosh queries."""
     if type(query) is wq.Prefix and query.fieldname in ("id", "path"):
         return ColumnPrefix(query.fieldname, query.text, boost=query.boost)
+    if type(query) is wq.Phrase:
+        return Phrase(query.fieldname, query.words, slop=query.slop, boost=query.boost,
+                      char_ranges=query.char_ranges)
     return query
 
 
@@ -570,9 +621,9 @@ class SearchIndex:
         (with a notice) and run the read again."""
         try:
             return action()
-        except (QueryError, RecursionError):
+        except QueryError:
             raise
-        except Exception as err:  # a damaged index fails in many ways
+        except DAMAGE_ERRORS as err:
             self.close()
             self._index = None
             self.root.mkdir(parents=True, exist_ok=True)
@@ -590,7 +641,7 @@ class SearchIndex:
         searcher = self._reader()
         found = searcher.search(query, limit=limit)
         found.highlighter = highlight.Highlighter(
-            fragmenter=highlight.ContextFragmenter(maxchars=160, surround=60),
+            fragmenter=highlight.ContextFragmenter(maxchars=100, surround=40),
             formatter=_Marks(), order=highlight.FIRST)
         hits = []
         for hit in found:
