@@ -22,8 +22,8 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from itertools import accumulate
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from pickle import dumps
 from typing import Any
@@ -253,8 +253,10 @@ class Phrase(wq.Phrase):  # type: ignore[misc]
     """An exact phrase (slop 1) matched with `AdjacentWords`; others as Whoosh does."""
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None
-        if self.slop != 1 or field is None or not field.format.supports("positions"):
+        if self.slop != 1 or self.fieldname not in searcher.schema:
+            return super().matcher(searcher, context)
+        field = searcher.schema[self.fieldname]
+        if not field.format or not field.format.supports("positions"):
             return super().matcher(searcher, context)
         reader, terms = searcher.reader(), []
         for word in self.words:
