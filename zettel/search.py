@@ -22,7 +22,6 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 from pickle import dumps
@@ -36,7 +35,18 @@ from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.filelock import FileLock
 
 from zettel import index_state as state
-from zettel.model import Note
+from zettel.search_model import (
+    Hit,
+    IndexBusy,
+    QueryError,
+    Results,
+    Snippet,
+    SyncReport,
+    check_balance,
+    document,
+    leading_snippet,
+    squash,
+)
 from zettel.textfold import WORD, field_key, fold, term, term_positions
 from zettel.vault import (
     file_digest,
@@ -65,14 +75,6 @@ Progress = Callable[[str, int, int], None]
 #: anything else is a bug and is not "recovered" from.
 DAMAGE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, AssertionError,
                  struct.error, zlib.error, pickle.UnpicklingError, index.IndexError)
-
-
-class QueryError(ValueError):
-    """A query that cannot be understood: the message says why."""
-
-
-class IndexBusy(RuntimeError):
-    """There is no index yet and another process is building it."""
 
 
 # ---------------------------------------------------------------- analysis
@@ -172,29 +174,6 @@ def schema() -> fields.Schema:
     return built
 
 
-def _flatten(value: Any) -> str:
-    if isinstance(value, dict):
-        return "\n".join(_flatten(v) for v in value.values())
-    if isinstance(value, list | tuple | set):
-        return "\n".join(_flatten(v) for v in value)
-    return "" if value is None else str(value)
-
-
-def document(note: Note) -> dict[str, str]:
-    """The Whoosh document of a note."""
-    meta = {f"meta_{field_key(key)}": _flatten(value) for key, value in note.meta.items()
-            if field_key(key)}
-    if note.thumbnail:
-        meta["meta_thumbnail"] = note.thumbnail
-    tags, types, values = "\n".join(note.tags), "\n".join(note.types), "\n".join(meta.values())
-    doc = {"path": note.path, "title": note.title, "aliases": "\n".join(note.aliases),
-           "tag": tags, "type": types, "meta": values,
-           "body": "\n".join((note.body, tags, types, values)), **meta}
-    if note.id:
-        doc["id"] = note.id
-    return {key: value for key, value in doc.items() if value}
-
-
 # ---------------------------------------------------------------- queries
 
 
@@ -207,7 +186,7 @@ def parse_query(text: str, schema_: fields.Schema, known_fields: set[str]) -> wq
     text = text.strip()
     if not text:
         raise QueryError("the query is empty")
-    _check_balance(text)
+    check_balance(text)
     parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema_, group=qparser.AndGroup)
     parser.replace_plugin(qparser.FieldsPlugin(remove_unknown=False))
     parser.add_plugin(_FieldNames(known_fields))
@@ -278,19 +257,6 @@ def _faster(query: wq.Query) -> wq.Query:
     return query
 
 
-def _check_balance(text: str) -> None:
-    if text.count('"') % 2:
-        raise QueryError('a phrase is not closed: a " is missing')
-    depth = 0
-    for part in text.split('"')[::2]:  # outside quotes
-        for char in part:
-            depth += {"(": 1, ")": -1}.get(char, 0)
-            if depth < 0:
-                raise QueryError("a ')' closes no '('")
-    if depth:
-        raise QueryError("a '(' is not closed")
-
-
 class _FieldNames(qparser.Plugin):  # type: ignore[misc]
     """Map query field names to index fields: ``tags:`` is ``tag``, and any
     other name is a front-matter field (``kezako:`` searches ``meta_kezako``)."""
@@ -320,40 +286,6 @@ class _FieldNames(qparser.Plugin):  # type: ignore[misc]
 # ---------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
-class Snippet:
-    """A short extract of a note, with the matched words as (start, end) offsets."""
-
-    text: str
-    marks: tuple[tuple[int, int], ...] = ()
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One note found by a search, best first."""
-
-    path: str
-    id: str | None
-    title: str
-    score: float
-    snippet: Snippet = field(default_factory=lambda: Snippet(""))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "id": self.id, "title": self.title,
-                "score": round(self.score, 3), "line": self.snippet.line,
-                "snippet": self.snippet.text, "marks": [list(m) for m in self.snippet.marks]}
-
-
-@dataclass(frozen=True)
-class Results:
-    """The hits of one search, and how many notes matched in all (None when
-    not counted)."""
-
-    hits: list[Hit]
-    total: int | None
-
-
 class _Marks(highlight.Formatter):  # type: ignore[misc]
     """A Whoosh formatter that returns a `Snippet` instead of marked-up text."""
 
@@ -370,12 +302,12 @@ class _Marks(highlight.Formatter):  # type: ignore[misc]
             for token in sorted(fragment.matches, key=lambda t: t.startchar):
                 if token.startchar < at:
                     continue
-                pieces.append(_squash(text[at:token.startchar]))
+                pieces.append(squash(text[at:token.startchar]))
                 start = sum(map(len, pieces))
                 pieces.append(text[token.startchar:token.endchar])
                 marks.append((start, start + token.endchar - token.startchar))
                 at = token.endchar
-            pieces.append(_squash(text[at:fragment.endchar]))
+            pieces.append(squash(text[at:fragment.endchar]))
         first = min((t.startchar for f in fragments for t in f.matches), default=None)
         line = text.count("\n", 0, first) if first is not None else None
         joined = "".join(pieces)
@@ -383,32 +315,7 @@ class _Marks(highlight.Formatter):  # type: ignore[misc]
         return Snippet(joined.strip(), tuple((a - lead, b - lead) for a, b in marks), line)
 
 
-def _squash(text: str) -> str:
-    """Runs of white space (new lines included) as one space, ends kept."""
-    squashed = " ".join(text.split())
-    if squashed and text[:1].isspace():
-        squashed = " " + squashed
-    if squashed and text[-1:].isspace():
-        squashed += " "
-    return squashed if squashed or not text else " "
-
-
-def _leading_snippet(body: str) -> Snippet:
-    return Snippet(" ".join(body[:400].split())[:160], (), None)
-
-
 # ---------------------------------------------------------------- the index
-
-
-@dataclass
-class SyncReport:
-    """What `SearchIndex.sync` did."""
-
-    changes: state.Changes = field(default_factory=state.Changes)
-    notes: int = 0
-    rebuilt: bool = False
-    read_only: bool = False
-    seconds: float = 0.0
 
 
 class SearchIndex:
@@ -652,7 +559,7 @@ class SearchIndex:
                 note = read_note(self.vault, hit["path"])
                 marked = hit.highlights("body", text=note.body, top=2)
                 snippet = marked if isinstance(marked, Snippet) and marked.text else \
-                    _leading_snippet(note.body)
+                    leading_snippet(note.body)
                 if snippet.line is not None:
                     snippet = Snippet(snippet.text, snippet.marks, snippet.line + note.body_line)
             hits.append(Hit(hit["path"], hit.get("id"), hit["title"], hit.score, snippet))
