@@ -74,6 +74,21 @@ def run_queries(vault: Path, passes: int) -> dict[str, list[float]]:
     return times
 
 
+def profile(vault: Path, query: str) -> None:
+    """cProfile of one query on an open index (after a first, unprofiled run)."""
+    import cProfile
+    import pstats
+
+    from zettel.search import SearchIndex
+
+    index = SearchIndex(vault)
+    index.sync()
+    index.search(query, count=False)
+    profiler = cProfile.Profile()
+    profiler.runcall(index.search, query, count=False)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
 def rg_pattern(query: str) -> list[str]:
     """The words of a query, as ripgrep arguments (a phrase stays whole)."""
     phrases = re.findall(r'"([^"]+)"', query)
@@ -162,8 +177,12 @@ def main() -> None:
     parser.add_argument("--vault", type=Path)
     parser.add_argument("--run", choices=TIMED, help=argparse.SUPPRESS)
     parser.add_argument("--queries", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", metavar="QUERY", help="profile one query and stop")
     args = parser.parse_args()
     vault = args.vault or HERE / "vaults" / f"v{args.notes // 1000}k"
+    if args.profile:
+        profile(vault, args.profile)
+        return
     if args.run:
         print(json.dumps(run_mode(args.run, vault)))
         return
