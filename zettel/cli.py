@@ -37,25 +37,48 @@ from zettel.cli_common import (
 from zettel.cli_search import index_command, related, search
 from zettel.create import CreateError, editor_command, new_note, open_in_editor
 from zettel.graph import EXPORT_FORMATS
+from zettel.vault import scan_folder
 
 
-@click.group(invoke_without_command=True,
+class _CommandOrVault(click.Group):
+    """``zettel VAULT``: a first argument that is a folder, not a command, is
+    the vault to open in the TUI."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and Path(args[0]).is_dir():
+            ctx.meta["zettel.vault"] = args[0]
+            args = args[1:]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_CommandOrVault, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="zettel")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """zettel: a knowledge-graph note manager for Markdown Zettelkasten vaults.
 
-    A vault is a folder of Markdown notes with YAML front matter and
-    [[wiki-links]] by id, title or file name (docs/format.md). Exit status:
-    0 nothing to report, 1 findings, 2 usage error.
+    `zettel [VAULT]` opens the TUI on the vault (default: $ZETTEL_VAULT, else
+    the current folder); the commands below work without it. A vault is a
+    folder of Markdown notes with YAML front matter and [[wiki-links]] by id,
+    title or file name (docs/format.md). Exit status: 0 nothing to report,
+    1 findings, 2 usage error.
     """
     for stream in (sys.stdout, sys.stderr):
         # A file name that is not UTF-8 prints as \udcXX (valid JSON too), never a crash.
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+    if ctx.invoked_subcommand is not None:
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        click.echo(ctx.get_help())  # no terminal to draw the TUI on
+        return
+    root = vault_path(ctx.meta.get("zettel.vault"))
+    with usage_errors():
+        scan_folder(root)  # a missing or unreadable vault: one line, exit 2
+    from zettel.tui import run  # noqa: PLC0415 - Textual loads only for the TUI
+
+    run(root)
 
 
 @main.command()

@@ -1,0 +1,281 @@
+"""What the TUI shows, computed without Textual: the vault, its graph and
+problems, the filtered note list, history, neighbourhoods, and note bodies
+with their links made clickable.
+
+Everything here is plain Python and tested without a terminal; the widgets
+only display it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from zettel.check import Report, analyze, graph_of
+from zettel.graph import KnowledgeGraph, ResolvedLink
+from zettel.model import Link, Note, Problem
+from zettel.textfold import fold
+from zettel.vault import Vault, listing_fingerprint, open_vault, scan_folder
+
+SortKey = Literal["title", "id", "backlinks"]
+Direction = Literal["both", "out", "in"]
+
+#: The href scheme of a link inside a rendered note: ``zettel:N`` is its Nth link.
+LINK_SCHEME = "zettel:"
+_WIKI_AT = re.compile(r"!?\[\[[^\[\]\n]+?\]\]")
+_MARKDOWN_AT = re.compile(r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\([^\n]*?\)")
+_MARKDOWN_SPECIAL = re.compile(r"([\\\[\]*_`])")
+_WIKI_LABEL = re.compile(r"!?\[\[([^\[\]\n|#]+)(?:#[^\[\]\n|]*)?(?:\|([^\[\]\n]+))?\]\]")
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """One link of the note on screen: what it shows and where it leads.
+
+    ``status`` is ``resolved``, ``broken``, ``ambiguous`` or ``external``;
+    ``paths`` the note reached, or the candidates of an ambiguous link.
+    """
+
+    link: Link
+    label: str
+    status: str
+    paths: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str | None:
+        return self.link.target if self.status == "external" else None
+
+
+@dataclass
+class History:
+    """Notes visited, with back and forward as in a browser."""
+
+    back_stack: list[str] = field(default_factory=list)
+    forward_stack: list[str] = field(default_factory=list)
+    current: str | None = None
+
+    def visit(self, path: str) -> None:
+        if path == self.current:
+            return
+        if self.current is not None:
+            self.back_stack.append(self.current)
+        self.current = path
+        self.forward_stack.clear()
+
+    def back(self) -> str | None:
+        if not self.back_stack:
+            return None
+        if self.current is not None:
+            self.forward_stack.append(self.current)
+        self.current = self.back_stack.pop()
+        return self.current
+
+    def forward(self) -> str | None:
+        if not self.forward_stack:
+            return None
+        if self.current is not None:
+            self.back_stack.append(self.current)
+        self.current = self.forward_stack.pop()
+        return self.current
+
+    def forget(self, paths: set[str]) -> None:
+        """Drop notes that no longer exist."""
+        self.back_stack = [p for p in self.back_stack if p not in paths]
+        self.forward_stack = [p for p in self.forward_stack if p not in paths]
+        if self.current in paths:
+            self.current = self.back_stack.pop() if self.back_stack else None
+
+
+class VaultModel:
+    """A vault as the TUI sees it. `load` reads the notes (fast, from the
+    cache); `analyse` builds the graph and the problems (slower: the TUI runs
+    it in a worker and shows the notes meanwhile)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.vault: Vault | None = None
+        self.notes: dict[str, Note] = {}
+        self.graph: KnowledgeGraph | None = None
+        self.report: Report | None = None
+        self.fingerprint: str | None = None
+        self._choices: dict[str, str] = {}
+
+    def load(self) -> None:
+        """Read every note (the parse cache makes this quick)."""
+        listing = scan_folder(self.root)
+        self.fingerprint = listing_fingerprint(*listing)
+        self.vault = open_vault(self.root, listing=listing)
+        self.notes = {note.path: note for note in self.vault.notes}
+        self._choices = {path: fold(" ".join((n.title, n.id or "", *n.aliases)))
+                         for path, n in self.notes.items()}
+        self.graph = None
+        self.report = None
+
+    def analyse(self) -> None:
+        """Build the link graph and find the problems."""
+        assert self.vault is not None, "load() first"
+        self.graph = graph_of(self.vault)
+        self.report = analyze(self.graph)
+
+    def changed_on_disk(self) -> bool:
+        """Whether a note was added, removed or changed since `load`."""
+        return listing_fingerprint(*scan_folder(self.root)) != self.fingerprint
+
+    # -- the note list
+
+    def tag_counts(self) -> Counter[str]:
+        return Counter(t for note in self.notes.values() for t in note.tags)
+
+    def type_counts(self) -> Counter[str]:
+        return Counter(t for note in self.notes.values() for t in note.types)
+
+    def backlink_count(self, path: str) -> int:
+        return len(self.graph.linked_from(path)) if self.graph and path in self.graph.notes else 0
+
+    def filtered(self, text: str = "", *, tags: Iterable[str] = (), note_type: str | None = None,
+                 sort: SortKey = "title") -> list[Note]:
+        """Notes matching ``text`` fuzzily (title, id, aliases; accents and case
+        ignored), carrying any of ``tags`` and the type ``note_type``. Sorted by
+        ``sort``, or by how well they match when there is a ``text``."""
+        wanted = set(tags)
+        candidates = [n for n in self.notes.values()
+                      if (not wanted or wanted.intersection(n.tags))
+                      and (note_type is None or note_type in n.types)]
+        candidates.sort(key=self._sort_key(sort))
+        if not text.strip():
+            return candidates
+        choices = {n.path: self._choices[n.path] for n in candidates}
+        query = fold(text.strip())
+        scored = process.extract(query, choices, scorer=_filter_score, processor=None,
+                                 limit=None, score_cutoff=70)
+        order = {n.path: i for i, n in enumerate(candidates)}
+        scored.sort(key=lambda hit: (-hit[1], order[hit[2]]))
+        return [self.notes[path] for _, _, path in scored]
+
+    def _sort_key(self, sort: SortKey):  # type: ignore[no-untyped-def]
+        if sort == "id":
+            return lambda n: (n.id is None, n.id or "", fold(n.title))
+        if sort == "backlinks":
+            return lambda n: (-self.backlink_count(n.path), fold(n.title))
+        return lambda n: (fold(n.title), n.path)
+
+    # -- one note
+
+    def link_views(self, path: str) -> list[LinkView]:
+        """The links of a note, in order, with what each shows and reaches."""
+        note = self.notes[path]
+        resolved: dict[int, ResolvedLink] = {}
+        if self.graph is not None and path in self.graph.notes:
+            resolved = {r.link.offset: r for r in self.graph.outgoing(path)}
+        views = []
+        for link in note.links:
+            if link.kind == "external":
+                views.append(LinkView(link, link.label or link.target, "external"))
+                continue
+            found = resolved.get(link.offset)
+            status = found.resolution.status if found else "unknown"
+            paths = found.resolution.paths if found else ()
+            target = self.notes.get(paths[0]) if status == "resolved" and paths else None
+            label = link.label or (target.title if target else link.target)
+            views.append(LinkView(link, label, status, paths))
+        return views
+
+    def render(self, path: str, selected: int | None = None) -> str:
+        """The note's body as Markdown, its links turned into ``zettel:N`` links
+        that show a label or the target's title, never a bare id; link number
+        ``selected`` is marked out."""
+        note = self.notes[path]
+        body, out, at = note.body, [], 0
+        for number, view in enumerate(self.link_views(path)):
+            link = view.link
+            if link.kind not in ("wiki", "embed", "markdown") or link.offset < at:
+                continue
+            pattern = _WIKI_AT if link.kind in ("wiki", "embed") else _MARKDOWN_AT
+            written = pattern.match(body, link.offset) or pattern.match(body, link.offset - 1)
+            if written is None:
+                continue
+            mark = {"broken": " ✗", "ambiguous": " ?"}.get(view.status, "")
+            label = _MARKDOWN_SPECIAL.sub(r"\\\1", view.label) + mark
+            attachment = view.status == "resolved" and view.paths[0] not in self.notes
+            if link.kind == "embed" or attachment:
+                label = f"⧉ {label}"  # an embed or a file: shown by name
+            shown = f"[{label}]({LINK_SCHEME}{number})"
+            if number == selected:
+                shown = f"**▶ {shown}**"
+            out += [body[at:written.start()], shown]
+            at = written.end()
+        out.append(body[at:])
+        return "".join(out)
+
+    def backlinks(self, path: str) -> list[tuple[str, str]]:
+        """(source path, paragraph around the link) for each link to ``path``."""
+        if self.graph is None or path not in self.graph.notes:
+            return []
+        return [(r.source, self.readable(self.notes[r.source].context(r.link)))
+                for r in self.graph.backlinks(path) if r.source != path]
+
+    def readable(self, text: str) -> str:
+        """``text`` with its wiki-links shown as their label or target's title."""
+        def shown(match: re.Match[str]) -> str:
+            target, label = match.group(1), match.group(2)
+            if label:
+                return label
+            found = self.graph.resolver.resolve(target) if self.graph else None
+            if found and found.status == "resolved" and found.paths[0] in self.notes:
+                return self.notes[found.paths[0]].title
+            return target
+        return _WIKI_LABEL.sub(shown, text)
+
+    def outgoing(self, path: str) -> list[str]:
+        """Notes ``path`` links to (other notes only)."""
+        if self.graph is None or path not in self.graph.notes:
+            return []
+        return self.graph.links_to(path)
+
+    def neighbourhood(self, path: str, depth: int, direction: Direction) -> dict[str, list[str]]:
+        """Each note within ``depth`` links of ``path`` mapped to its children in
+        a breadth-first tree (each note appears once, at its shortest distance)."""
+        tree: dict[str, list[str]] = {path: []}
+        if self.graph is None or path not in self.graph.notes:
+            return tree
+        graph = self.graph.graph
+        queue = deque([(path, 0)])
+        while queue:
+            node, level = queue.popleft()
+            if level == depth:
+                continue
+            near: list[str] = []
+            if direction in ("out", "both"):
+                near += sorted(graph.successors(node))
+            if direction in ("in", "both"):
+                near += sorted(graph.predecessors(node))
+            for other in near:
+                if other not in tree and other in self.notes:
+                    tree[other] = []
+                    tree[node].append(other)
+                    queue.append((other, level + 1))
+        return tree
+
+    def problems(self) -> list[Problem]:
+        return list(self.report.problems) if self.report else []
+
+    def note_by_id_or_title(self, text: str) -> Note | None:
+        """A note named exactly by id, path, title or alias."""
+        if self.graph is not None:
+            found = self.graph.resolver.resolve(text)
+            if found.status == "resolved" and found.paths[0] in self.notes:
+                return self.notes[found.paths[0]]
+        return self.notes.get(text)
+
+
+def _filter_score(query: str, choice: str, **kwargs: object) -> float:
+    """Substring matches first, then fuzzy ones (a typo or two)."""
+    if query in choice:
+        return 100.0 if choice.startswith(query) else 95.0
+    return fuzz.partial_ratio(query, choice) * 0.9

@@ -1,0 +1,261 @@
+"""The modal screens: search, problems, neighbourhood, new note, help, and
+the choice among an ambiguous link's candidates. Each returns what the person
+chose through `dismiss`; the app acts on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Label, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+
+from zettel.model import Problem
+from zettel.search_model import Hit, Results
+from zettel.tui.model import Direction
+
+#: What a screen that opens a note returns: (path, line of the file or None).
+Target = tuple[str, int | None]
+Searcher = Callable[[str], Results]
+
+
+class _Modal(ModalScreen[Any]):
+    AUTO_FOCUS = "*"  # the app's own AUTO_FOCUS names a widget of the main screen
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+
+class SearchScreen(_Modal):
+    """Full-text search, results as you type (after a short pause)."""
+
+    DEBOUNCE = 0.15
+
+    def __init__(self, search: Searcher | None, waiting: str = "") -> None:
+        super().__init__()
+        self._search, self._waiting = search, waiting
+        self._timer: Timer | None = None
+        self._hits: list[Hit] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-box", classes="dialog"):
+            yield Label("Search: words, \"phrase\", OR, -word, prefix*, tag:, type:, field:",
+                        classes="dialog-title")
+            yield Input(placeholder="search the notes", id="search-input")
+            yield Static(self._waiting, id="search-status")
+            yield OptionList(id="search-results")
+
+    @on(Input.Changed, "#search-input")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.DEBOUNCE, lambda: self._run(event.value))
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self) -> None:
+        results = self.query_one("#search-results", OptionList)
+        if self._hits:
+            results.focus()
+            results.highlighted = 0
+
+    @work(exclusive=True, thread=True, group="search")
+    def _run(self, text: str) -> None:
+        if not text.strip():
+            self.app.call_from_thread(self._show, [], "")
+            return
+        if self._search is None:
+            self.app.call_from_thread(self._show, [], self._waiting or "no index yet")
+            return
+        try:
+            found = self._search(text)
+        except ValueError as err:  # a malformed query: say why, keep typing
+            self.app.call_from_thread(self._show, [], str(err))
+            return
+        self.app.call_from_thread(self._show, found.hits, f"{len(found.hits)} shown")
+
+    def _show(self, hits: list[Hit], status: str) -> None:
+        self._hits = hits
+        self.query_one("#search-status", Static).update(status)
+        self.query_one("#search-results", OptionList).set_options(
+            Option(_hit_text(hit), id=str(i)) for i, hit in enumerate(hits))
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        hit = self._hits[int(event.option.id or 0)]
+        self.dismiss((hit.path, hit.snippet.line))
+
+
+def _hit_text(hit: Hit) -> Text:
+    text = Text(hit.title, style="bold")
+    text.append(f"  {hit.path}" + (f":{hit.snippet.line}" if hit.snippet.line else ""),
+                style="dim")
+    snippet, at = hit.snippet.text, 0
+    if snippet:
+        text.append("\n")
+        for start, end in hit.snippet.marks:
+            text.append(snippet[at:start])
+            text.append(snippet[start:end], style="bold reverse")
+            at = end
+        text.append(snippet[at:])
+    return text
+
+
+class ProblemsScreen(_Modal):
+    """Every problem of the vault, with counts; Enter opens the note at the line."""
+
+    def __init__(self, problems: list[Problem], counts: dict[str, int]) -> None:
+        super().__init__()
+        self._problems, self._counts = problems, counts
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="problems-box", classes="dialog"):
+            summary = ", ".join(f"{n} {kind}" for kind, n in self._counts.items()) or "none"
+            yield Label(f"Problems: {summary}", classes="dialog-title", id="problems-summary")
+            yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#problems", DataTable)
+        table.add_columns("", "kind", "where", "what")
+        for problem in self._problems:
+            mark = Text("✗", style="bold red") if problem.severity == "error" else \
+                Text("!", style="yellow")
+            where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            table.add_row(mark, problem.kind, where, problem.message)
+        table.focus()
+
+    @on(DataTable.RowSelected, "#problems")
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        problem = self._problems[event.cursor_row]
+        self.dismiss((problem.path, problem.line))
+
+
+class NeighbourhoodScreen(_Modal):
+    """The notes around one, to depth 1-3, incoming, outgoing or both, as a tree."""
+
+    BINDINGS = [Binding("1", "depth(1)", "Depth 1"), Binding("2", "depth(2)", "Depth 2"),
+                Binding("3", "depth(3)", "Depth 3"),
+                Binding("d", "direction", "In/out/both")]
+
+    def __init__(self, path: str, titles: dict[str, str],
+                 tree_of: Callable[[int, Direction], dict[str, list[str]]]) -> None:
+        super().__init__()
+        self._path, self._titles, self._tree_of = path, titles, tree_of
+        self._depth, self._direction = 1, "both"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="neighbourhood-box", classes="dialog"):
+            yield Label("", id="neighbourhood-title", classes="dialog-title")
+            yield Tree("", id="neighbourhood")
+
+    def on_mount(self) -> None:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        direction: Direction = self._direction  # type: ignore[assignment]
+        children = self._tree_of(self._depth, direction)
+        tree = self.query_one("#neighbourhood", Tree)
+        tree.clear()
+        tree.root.set_label(Text(self._titles.get(self._path, self._path), style="bold"))
+        tree.root.data = self._path
+
+        def grow(node, path: str) -> None:  # type: ignore[no-untyped-def]
+            for child in children.get(path, []):
+                branch = node.add(self._titles.get(child, child), data=child, expand=True)
+                grow(branch, child)
+
+        grow(tree.root, self._path)
+        tree.root.expand()
+        arrows = {"both": "in and out", "out": "outgoing", "in": "incoming"}[self._direction]
+        self.query_one("#neighbourhood-title", Label).update(
+            f"Neighbourhood: depth {self._depth} (1-3), {arrows} links (d), "
+            f"{len(children) - 1} notes")
+        tree.focus()
+
+    def action_depth(self, depth: int) -> None:
+        self._depth = depth
+        self._rebuild()
+
+    def action_direction(self) -> None:
+        self._direction = {"both": "out", "out": "in", "in": "both"}[self._direction]
+        self._rebuild()
+
+    @on(Tree.NodeSelected, "#neighbourhood")
+    def _chosen(self, event: Tree.NodeSelected[str]) -> None:
+        if event.node.data and event.node.data != self._path:
+            self.dismiss((event.node.data, None))
+
+
+class NewNoteScreen(_Modal):
+    """Title, types and tags of a new note; returns them, or None."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="new-box", classes="dialog"):
+            yield Label("New note (Enter in the last field creates it)", classes="dialog-title")
+            yield Input(placeholder="Title", id="new-title")
+            yield Input(placeholder="Types, separated by commas", id="new-types")
+            yield Input(placeholder="Tags, separated by commas", id="new-tags")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        title = self.query_one("#new-title", Input).value.strip()
+        if event.input.id != "new-tags":
+            self.focus_next()
+            return
+        if not title:
+            self.notify("A note needs a title", severity="error")
+            self.query_one("#new-title", Input).focus()
+            return
+
+        def split(field: str) -> tuple[str, ...]:
+            value = self.query_one(field, Input).value
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+
+        self.dismiss((title, split("#new-types"), split("#new-tags")))
+
+
+class PickScreen(_Modal):
+    """Choose one of several notes (the candidates of an ambiguous link)."""
+
+    def __init__(self, prompt: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._prompt, self._choices = prompt, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pick-box", classes="dialog"):
+            yield Label(self._prompt, classes="dialog-title")
+            yield OptionList(*(Option(f"{title}  ({path})", id=path)
+                               for path, title in self._choices), id="pick")
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#pick", OptionList)
+        choices.highlighted = 0
+        choices.focus()
+
+    @on(OptionList.OptionSelected, "#pick")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss((event.option.id, None))
+
+
+class HelpScreen(_Modal):
+    """Every key binding."""
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box", classes="dialog"):
+            yield Label("Keys (Escape closes)", classes="dialog-title")
+            yield DataTable(id="help", cursor_type="row", show_header=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#help", DataTable)
+        table.add_columns("key", "what")
+        for key, what in self._rows:
+            table.add_row(Text(key, style="bold"), what)
+        table.focus()
