@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,7 +56,11 @@ def seeds_vault(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sample_vault(tmp_path: Path) -> Path:
-    """A copy of the sample vault notes/ (tests may change it)."""
+    """A copy of the sample vault notes/ (tests may change it), with its settings but not
+    its caches, and files an hour old, as a vault's files are outside a test."""
     dest = tmp_path / "notes"
-    shutil.copytree(SAMPLE_VAULT, dest, ignore=shutil.ignore_patterns(".zettel"))
+    shutil.copytree(SAMPLE_VAULT, dest, ignore=shutil.ignore_patterns("cache", "index"))
+    old = time.time() - 3600
+    for path in dest.rglob("*"):
+        os.utime(path, (old, old))
     return dest

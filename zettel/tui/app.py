@@ -133,6 +133,11 @@ class ZettelApp(App[None]):
         yield Static("reading the vault…", id="status")
         yield Footer()
 
+    def _main(self, selector: Any, kind: Any = None) -> Any:
+        """A widget of the main screen, whichever screen is on top."""
+        screen = self.screen_stack[0]
+        return screen.query_one(selector, kind) if kind else screen.query_one(selector)
+
     def on_mount(self) -> None:
         self.sub_title = self.model.root.name
         self._load(first=True)
@@ -153,11 +158,11 @@ class ZettelApp(App[None]):
         self.history.forget({p for p in [*self.history.back_stack, *self.history.forward_stack,
                                          self.history.current or ""]
                              if p not in self.model.notes})
-        self.query_one(TagPanel).show(self.model.tag_counts(), self.model.type_counts())
+        self._main(TagPanel).show(self.model.tag_counts(), self.model.type_counts())
         self._refresh_list(keep=select or self.history.current)
         target = select or self.history.current
         if target is None and self.model.notes:
-            target = self.query_one(NoteList).paths[0] if self.query_one(NoteList).paths else None
+            target = self._main(NoteList).paths[0] if self._main(NoteList).paths else None
         if target in self.model.notes:
             self.open_note(target, remember=select is not None)
         self._status(count(len(self.model.notes), "note"))
@@ -209,23 +214,25 @@ class ZettelApp(App[None]):
             self.call_from_thread(self._load, False, self.history.current)
 
     def _status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+        self._main("#status", Static).update(text)
 
     # -- the list
 
     def _refresh_list(self, keep: str | None = None) -> None:
+        if not self.screen_stack:  # the app is closing
+            return
         notes = self.model.filtered(self.filter_text, tags=self.tags, note_type=self.note_type,
                                     sort=self.sort)
         counts = ({p: self.model.backlink_count(p) for p in self.model.notes}
                   if self.model.graph else {})
-        self.query_one(NoteList).show(notes, counts, keep)
+        self._main(NoteList).show(notes, counts, keep)
         shown = min(len(notes), 2000)
-        self.query_one("#filter", Input).border_subtitle = (
+        self._main("#filter", Input).border_subtitle = (
             f"{shown} of {len(notes)}" if shown < len(notes) else f"{len(notes)} notes")
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
-        self.query_one(NoteList).focus()
+        self._main(NoteList).focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -247,6 +254,8 @@ class ZettelApp(App[None]):
     def open_note(self, path: str, *, line: int | None = None, remember: bool = True,
                   keep_scroll: bool = False) -> None:
         """Show a note (and remember it in the history)."""
+        if not self.screen_stack:  # the app is closing
+            return
         if path not in self.model.notes:
             self.notify(f"{path} is not a note of this vault", severity="error")
             return
@@ -255,6 +264,7 @@ class ZettelApp(App[None]):
         else:
             self.history.current = path
         self.selected_link = None
+        self._main(NoteList).point_at(path)
         self._render(line=line, keep_scroll=keep_scroll)
         self._show_links(path)
         self._show_trail()
@@ -272,7 +282,7 @@ class ZettelApp(App[None]):
             fence = "~" * 6
             body = (f"*This note could not be rendered ({type(err).__name__}); its text:*\n\n"
                     f"{fence}\n{note.body}\n{fence}\n")
-        self.query_one(Reader).show(_header(note), body, self.model.link_views(path),
+        self._main(Reader).show(_header(note), body, self.model.link_views(path),
                                     selected=self.selected_link, line=line,
                                     keep_scroll=keep_scroll)
 
@@ -281,7 +291,7 @@ class ZettelApp(App[None]):
         back = [(source, titles[source], context)
                 for source, context in self.model.backlinks(path)]
         out = [(target, titles[target]) for target in self.model.outgoing(path)]
-        self.query_one(LinksPanel).show(back, out, ready=self.model.graph is not None)
+        self._main(LinksPanel).show(back, out, ready=self.model.graph is not None)
 
     def _show_trail(self) -> None:
         titles = [self.model.notes[p].title for p in self.history.back_stack[-3:]
@@ -289,7 +299,7 @@ class ZettelApp(App[None]):
         trail = Text("← " + " ← ".join(reversed(titles)) if titles else "", style="dim")
         if self.history.forward_stack:
             trail.append(f"   ({len(self.history.forward_stack)} forward: ])", style="dim")
-        self.query_one("#trail", Static).update(trail)
+        self._main("#trail", Static).update(trail)
 
     @on(Reader.WantsRender)
     def _rerender(self, event: Reader.WantsRender) -> None:
@@ -339,8 +349,8 @@ class ZettelApp(App[None]):
 
     def action_search(self) -> None:
         waiting = self._index_status or ("" if self._index else "the search index is being built")
-        self.push_screen(SearchScreen(self._search if self._index else None, waiting),
-                         self._opened)
+        self.push_screen(SearchScreen(self._search if self._index else None, waiting,
+                                      self.model.readable), self._opened)
 
     def action_problems(self) -> None:
         if self.model.report is None:
@@ -362,16 +372,16 @@ class ZettelApp(App[None]):
         self.push_screen(HelpScreen(self.KEYS_HELP))
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self._main("#filter", Input).focus()
 
     def action_focus_list(self) -> None:
-        self.query_one(NoteList).focus()
+        self._main(NoteList).focus()
 
     def action_focus_tags(self) -> None:
-        self.query_one(TagPanel).focus()
+        self._main(TagPanel).focus()
 
     def action_focus_reader(self) -> None:
-        self.query_one(Reader).focus()
+        self._main(Reader).focus()
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
@@ -379,12 +389,12 @@ class ZettelApp(App[None]):
         self._refresh_list(keep=self.history.current)
 
     def action_toggle_links(self) -> None:
-        panel = self.query_one(LinksPanel)
+        panel = self._main(LinksPanel)
         panel.display = not panel.display
 
     def action_clear_filters(self) -> None:
-        self.query_one("#filter", Input).value = ""
-        self.query_one(TagPanel).clear_choices()
+        self._main("#filter", Input).value = ""
+        self._main(TagPanel).clear_choices()
 
     def action_new_note(self) -> None:
         self.push_screen(NewNoteScreen(), self._create)

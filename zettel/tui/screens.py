@@ -21,6 +21,9 @@ from zettel.model import Problem
 from zettel.search_model import Hit, Results
 from zettel.tui.model import Direction
 
+#: The problem kinds the problems screen always counts, even when there are none.
+SHOWN_KINDS = ("broken-link", "ambiguous-link", "duplicate-id", "yaml-error", "orphan",
+               "isolated")
 #: What a screen that opens a note returns: (path, line of the file or None).
 Target = tuple[str, int | None]
 Searcher = Callable[[str], Results]
@@ -36,9 +39,10 @@ class SearchScreen(_Modal):
 
     DEBOUNCE = 0.15
 
-    def __init__(self, search: Searcher | None, waiting: str = "") -> None:
+    def __init__(self, search: Searcher | None, waiting: str = "",
+                 readable: Callable[[str], str] = str) -> None:
         super().__init__()
-        self._search, self._waiting = search, waiting
+        self._search, self._waiting, self._readable = search, waiting, readable
         self._timer: Timer | None = None
         self._hits: list[Hit] = []
 
@@ -82,7 +86,7 @@ class SearchScreen(_Modal):
         self._hits = hits
         self.query_one("#search-status", Static).update(status)
         self.query_one("#search-results", OptionList).set_options(
-            Option(_hit_text(hit), id=str(i)) for i, hit in enumerate(hits))
+            Option(_hit_text(hit, self._readable), id=str(i)) for i, hit in enumerate(hits))
 
     @on(OptionList.OptionSelected, "#search-results")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -90,18 +94,20 @@ class SearchScreen(_Modal):
         self.dismiss((hit.path, hit.snippet.line))
 
 
-def _hit_text(hit: Hit) -> Text:
+def _hit_text(hit: Hit, readable: Callable[[str], str]) -> Text:
+    """Title, path:line, and the snippet with its matches marked and its
+    wiki-links shown by title (outside the marked words)."""
     text = Text(hit.title, style="bold")
-    text.append(f"  {hit.path}" + (f":{hit.snippet.line}" if hit.snippet.line else ""),
+    text.append(" · " + hit.path + (f":{hit.snippet.line}" if hit.snippet.line else ""),
                 style="dim")
     snippet, at = hit.snippet.text, 0
     if snippet:
         text.append("\n")
         for start, end in hit.snippet.marks:
-            text.append(snippet[at:start])
+            text.append(readable(snippet[at:start]))
             text.append(snippet[start:end], style="bold reverse")
             at = end
-        text.append(snippet[at:])
+        text.append(readable(snippet[at:]))
     return text
 
 
@@ -114,7 +120,8 @@ class ProblemsScreen(_Modal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="problems-box", classes="dialog"):
-            summary = ", ".join(f"{n} {kind}" for kind, n in self._counts.items()) or "none"
+            kinds = dict.fromkeys(SHOWN_KINDS, 0) | self._counts
+            summary = "  ".join(f"{kind} {n}" for kind, n in kinds.items())
             yield Label(f"Problems: {summary}", classes="dialog-title", id="problems-summary")
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
 

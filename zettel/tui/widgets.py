@@ -42,13 +42,20 @@ class NoteList(DataTable[str]):
 
     def show(self, notes: list[Note], backlinks: dict[str, int], keep: str | None) -> None:
         """Replace the rows (at most `MAX_ROWS`); keep the cursor on ``keep``."""
-        self.clear()
-        shown = notes[:MAX_ROWS]
-        self.paths = [n.path for n in shown]
-        self.add_rows((n.title, n.id or "", ", ".join(n.types), str(backlinks.get(n.path, "")))
-                      for n in shown)
-        if keep in self.paths:
-            self.move_cursor(row=self.paths.index(keep), animate=False)
+        with self.prevent(DataTable.RowHighlighted):  # the person did not move
+            self.clear()
+            shown = notes[:MAX_ROWS]
+            self.paths = [n.path for n in shown]
+            self.add_rows((n.title, n.id or "", ", ".join(n.types),
+                           str(backlinks.get(n.path, ""))) for n in shown)
+            if keep in self.paths:
+                self.move_cursor(row=self.paths.index(keep), animate=False)
+
+    def point_at(self, path: str) -> None:
+        """Put the cursor on ``path`` if it is listed (the note shown)."""
+        if path in self.paths and self.cursor_row != self.paths.index(path):
+            with self.prevent(DataTable.RowHighlighted):
+                self.move_cursor(row=self.paths.index(path), animate=False)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
