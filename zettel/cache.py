@@ -218,6 +218,20 @@ def save_check_memo(vault: Path, fingerprint: str, report: Any) -> str | None:
     return _write(vault, "check.pickle", payload, "check cache")
 
 
+def load_summary(vault: Path) -> list[tuple[Any, ...]] | None:
+    """The note list saved by `save_summary` (path, title, id, types, tags,
+    aliases of each note), or None. It may be stale: it is for showing a list
+    at once while the vault is read."""
+    payload, _ = _read(cache_dir(vault) / "summary.pickle", "summary cache")
+    rows = payload.get("rows") if payload else None
+    return rows if isinstance(rows, list) else None
+
+
+def save_summary(vault: Path, rows: list[tuple[Any, ...]]) -> str | None:
+    """Remember the note list of the vault (see `load_summary`)."""
+    return _write(vault, "summary.pickle", {"key": CACHE_KEY, "rows": rows}, "summary cache")
+
+
 def _read(path: Path, what: str) -> tuple[dict[str, Any] | None, str | None]:
     try:
         data = path.read_bytes()

@@ -22,7 +22,6 @@ from zettel.cli_common import (
     EXIT_FINDINGS,
     VAULT_HELP,
     UsageProblem,
-    count,
     dump,
     find_note,
     graph_or_fail,
@@ -37,6 +36,7 @@ from zettel.cli_common import (
 from zettel.cli_search import index_command, related, search
 from zettel.create import CreateError, editor_command, new_note, open_in_editor
 from zettel.graph import EXPORT_FORMATS
+from zettel.model import count
 from zettel.vault import scan_folder
 
 

@@ -68,11 +68,6 @@ def dump(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def count(n: int, noun: str) -> str:
-    """``1 note``, ``2 notes``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def fail(message: str) -> NoReturn:
     raise UsageProblem(message)
 

@@ -18,7 +18,6 @@ from zettel.cli_common import (
     EXIT_FINDINGS,
     VAULT_HELP,
     UsageProblem,
-    count,
     dump,
     find_note,
     graph_or_fail,
@@ -28,6 +27,7 @@ from zettel.cli_common import (
     vault_argument,
     vault_path,
 )
+from zettel.model import count
 
 if TYPE_CHECKING:
     from zettel.search import Hit, SearchIndex, SyncReport

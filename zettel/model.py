@@ -173,3 +173,8 @@ def paragraph_at(text: str, offset: int) -> str:
     start = max(lo, min(offset - CONTEXT_CHARS // 2, hi - CONTEXT_CHARS))
     end = min(hi, start + CONTEXT_CHARS)
     return ("…" if start > lo else "") + text[start:end].strip() + ("…" if end < hi else "")
+
+
+def count(n: int, noun: str) -> str:
+    """``1 note``, ``2 notes``: a number and a noun, in the singular when one."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -30,12 +30,23 @@ _CACHE_LIMIT = 200_000
 _terms: dict[str, str] = {}
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table folding one character at a time, filled as
+    characters are met (the lookups then run in C)."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code).casefold().translate(_LIGATURES))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lowercase ``text`` and drop its accents: ``Élève`` → ``eleve``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    if decomposed.isascii():
-        return decomposed
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text.translate(_FOLD)
 
 
 def stem(word: str) -> str:

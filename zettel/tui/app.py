@@ -11,7 +11,7 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -21,9 +21,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Static
 
-from zettel.cli_common import count
-from zettel.create import CreateError, editor_command, new_note, open_in_editor
-from zettel.search_model import Results
+from zettel.model import count
 from zettel.tui.model import History, LinkView, SortKey, VaultModel
 from zettel.tui.screens import (
     HelpScreen,
@@ -35,6 +33,9 @@ from zettel.tui.screens import (
     Target,
 )
 from zettel.tui.widgets import LinksPanel, NoteList, Reader, TagPanel
+
+if TYPE_CHECKING:
+    from zettel.search_model import Results
 
 SORTS: tuple[SortKey, ...] = ("title", "id", "backlinks")
 #: How often the files are compared with what is shown (seconds).
@@ -61,7 +62,7 @@ class NoteCommands(Provider):
 class ZettelApp(App[None]):
     """Browse, read, search and edit the notes of one vault."""
 
-    CSS_PATH = "zettel.tcss"
+    CSS_PATH = Path(__file__).with_name("zettel.tcss")  # absolute: subclasses may live elsewhere
     TITLE = "zettel"
     AUTO_FOCUS = "#notes"
     COMMANDS = App.COMMANDS | {NoteCommands}
@@ -140,7 +141,9 @@ class ZettelApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.model.root.name
-        self._load(first=True)
+        if self.model.load_summary():  # the last session's list: show it at once
+            self._loaded(None)
+        self.call_after_refresh(self._load, True)  # then read the vault, after the first paint
         if self._watch:
             self.set_interval(WATCH_EVERY, self._check_disk)
 
@@ -148,8 +151,15 @@ class ZettelApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def _load(self, first: bool = False, select: str | None = None) -> None:
-        self.model.load()
+        def progress(done: int, total: int) -> None:
+            if done % 250 == 0 or done == total:
+                self.call_from_thread(self._status, f"reading notes {done}/{total}")
+
+        self.model.load(progress)
         self.call_from_thread(self._loaded, select)
+        self._analyse_and_index(first)
+
+    def _analyse_and_index(self, first: bool) -> None:
         self.model.analyse()
         self.call_from_thread(self._analysed)
         self._sync_index(first)
@@ -164,9 +174,11 @@ class ZettelApp(App[None]):
         if target is None and self.model.notes:
             target = self._main(NoteList).paths[0] if self._main(NoteList).paths else None
         if target in self.model.notes:
-            self.open_note(target, remember=select is not None)
-        self._status(count(len(self.model.notes), "note"))
-        self.ready.set()
+            self.open_note(target, remember=select is not None,
+                           keep_scroll=target == self.history.current)
+        if self.model.complete:
+            self._status(count(len(self.model.notes), "note") + "; checking links…")
+            self.ready.set()
 
     def _analysed(self) -> None:
         if self.history.current in self.model.notes:
@@ -223,12 +235,8 @@ class ZettelApp(App[None]):
             return
         notes = self.model.filtered(self.filter_text, tags=self.tags, note_type=self.note_type,
                                     sort=self.sort)
-        counts = ({p: self.model.backlink_count(p) for p in self.model.notes}
-                  if self.model.graph else {})
-        self._main(NoteList).show(notes, counts, keep)
-        shown = min(len(notes), 2000)
-        self._main("#filter", Input).border_subtitle = (
-            f"{shown} of {len(notes)}" if shown < len(notes) else f"{len(notes)} notes")
+        self._main(NoteList).show(notes, self.model.backlink_counts, keep)
+        self._main("#filter", Input).border_subtitle = count(len(notes), "note")
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -273,7 +281,7 @@ class ZettelApp(App[None]):
         path = self.history.current
         if path is None:
             return
-        note = self.model.notes[path]
+        note = self.model.note(path)
         try:
             body = self.model.render(path, self.selected_link)
         except Exception as err:  # noqa: BLE001 - show the note's text rather than nothing
@@ -402,6 +410,8 @@ class ZettelApp(App[None]):
     def _create(self, values: tuple[str, tuple[str, ...], tuple[str, ...]] | None) -> None:
         if values is None or self.model.vault is None:
             return
+        from zettel.create import CreateError, new_note  # noqa: PLC0415 - PyYAML, when needed
+
         title, types, tags = values
         taken = [n.id for n in self.model.notes.values() if n.id]
         try:
@@ -417,6 +427,8 @@ class ZettelApp(App[None]):
             self._edit(self.history.current)
 
     def _edit(self, path: str) -> None:
+        from zettel.create import editor_command, open_in_editor  # noqa: PLC0415 - when needed
+
         assert self.model.vault is not None
         command = editor_command(self.model.vault.config)
         if command is None:

@@ -13,19 +13,31 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from zettel.check import Report, analyze, graph_of
-from zettel.graph import KnowledgeGraph, ResolvedLink
+from zettel import cache
 from zettel.model import Link, Note, Problem
 from zettel.textfold import fold
-from zettel.vault import Vault, listing_fingerprint, open_vault, scan_folder
+from zettel.vault import (
+    Progress,
+    Vault,
+    listing_fingerprint,
+    open_vault,
+    read_note,
+    scan_folder,
+)
+
+if TYPE_CHECKING:
+    from zettel.check import Report
+    from zettel.graph import KnowledgeGraph, ResolvedLink
 
 SortKey = Literal["title", "id", "backlinks"]
 Direction = Literal["both", "out", "in"]
 
+#: Below this many notes holding the filter text, near misses are added.
+FUZZY_BELOW = 20
 #: The href scheme of a link inside a rendered note: ``zettel:N`` is its Nth link.
 LINK_SCHEME = "zettel:"
 _WIKI_AT = re.compile(r"!?\[\[[^\[\]\n]+?\]\]")
@@ -104,24 +116,74 @@ class VaultModel:
         self.graph: KnowledgeGraph | None = None
         self.report: Report | None = None
         self.fingerprint: str | None = None
+        self.complete = False
+        self._read: dict[str, Note] = {}
+        self._ids: dict[str, str] | None = None
         self._choices: dict[str, str] = {}
+        self._titles: dict[str, str] = {}
+        self._orders: dict[str, list[str]] = {}
+        self._backlinks: dict[str, int] = {}
 
-    def load(self) -> None:
+    def load_summary(self) -> bool:
+        """Show-at-once notes from the last session's list (titles, ids, types,
+        tags, aliases; no bodies): True if there was one. `load` follows."""
+        rows = cache.load_summary(self.root)
+        if not rows:
+            return False
+        try:
+            notes = [Note(path=path, title=title, id=id_, types=tuple(types), tags=tuple(tags),
+                          aliases=tuple(aliases))
+                     for path, title, id_, types, tags, aliases in rows]
+        except (TypeError, ValueError):
+            return False
+        self._index_notes(notes)
+        self.complete = False
+        return True
+
+    def load(self, progress: Progress | None = None) -> None:
         """Read every note (the parse cache makes this quick)."""
         listing = scan_folder(self.root)
         self.fingerprint = listing_fingerprint(*listing)
-        self.vault = open_vault(self.root, listing=listing)
-        self.notes = {note.path: note for note in self.vault.notes}
-        self._choices = {path: fold(" ".join((n.title, n.id or "", *n.aliases)))
+        self.vault = open_vault(self.root, listing=listing, progress=progress)
+        self._index_notes(self.vault.notes)
+        self.complete = True
+        cache.save_summary(self.root, [(n.path, n.title, n.id, n.types, n.tags, n.aliases)
+                                       for n in self.vault.notes])
+
+    def note(self, path: str) -> Note:
+        """The whole note at ``path`` (read from its file while only the summary
+        is loaded)."""
+        if not self.complete and path not in self._read:
+            self._read[path] = read_note(self.root, path)
+        return self._read.get(path) or self.notes[path]
+
+    def _index_notes(self, notes: Iterable[Note]) -> None:
+        """Take ``notes`` as the vault's, with what filtering and sorting need."""
+        self.notes = {note.path: note for note in notes}
+        self._read = {}
+        self._ids = None
+        self._titles = {path: fold(n.title) for path, n in self.notes.items()}
+        self._choices = {path: " ".join((self._titles[path], n.id or "", *map(fold, n.aliases)))
                          for path, n in self.notes.items()}
+        self._orders = {}
+        self._backlinks = {}
         self.graph = None
         self.report = None
+
+    def _by_id(self) -> dict[str, str]:
+        if self._ids is None:
+            self._ids = {n.id: p for p, n in self.notes.items() if n.id}
+        return self._ids
 
     def analyse(self) -> None:
         """Build the link graph and find the problems."""
         assert self.vault is not None, "load() first"
+        from zettel.check import analyze, graph_of  # noqa: PLC0415 - networkx: not at startup
+
         self.graph = graph_of(self.vault)
         self.report = analyze(self.graph)
+        self._backlinks = {path: len(self.graph.linked_from(path)) for path in self.notes}
+        self._orders.pop("backlinks", None)
 
     def changed_on_disk(self) -> bool:
         """Whether a note was added, removed or changed since `load`."""
@@ -135,41 +197,62 @@ class VaultModel:
     def type_counts(self) -> Counter[str]:
         return Counter(t for note in self.notes.values() for t in note.types)
 
+    @property
+    def backlink_counts(self) -> dict[str, int]:
+        """How many other notes link to each note (empty until `analyse`)."""
+        return self._backlinks
+
     def backlink_count(self, path: str) -> int:
-        return len(self.graph.linked_from(path)) if self.graph and path in self.graph.notes else 0
+        """How many other notes link to ``path`` (0 until `analyse`)."""
+        return self._backlinks.get(path, 0)
 
     def filtered(self, text: str = "", *, tags: Iterable[str] = (), note_type: str | None = None,
                  sort: SortKey = "title") -> list[Note]:
-        """Notes matching ``text`` fuzzily (title, id, aliases; accents and case
-        ignored), carrying any of ``tags`` and the type ``note_type``. Sorted by
-        ``sort``, or by how well they match when there is a ``text``."""
-        wanted = set(tags)
-        candidates = [n for n in self.notes.values()
-                      if (not wanted or wanted.intersection(n.tags))
-                      and (note_type is None or note_type in n.types)]
-        candidates.sort(key=self._sort_key(sort))
-        if not text.strip():
-            return candidates
-        choices = {n.path: self._choices[n.path] for n in candidates}
-        query = fold(text.strip())
-        scored = process.extract(query, choices, scorer=_filter_score, processor=None,
-                                 limit=None, score_cutoff=70)
-        order = {n.path: i for i, n in enumerate(candidates)}
-        scored.sort(key=lambda hit: (-hit[1], order[hit[2]]))
-        return [self.notes[path] for _, _, path in scored]
+        """Notes matching ``text`` (title, id, aliases; accents and case ignored),
+        carrying any of ``tags`` and the type ``note_type``, in ``sort`` order.
 
-    def _sort_key(self, sort: SortKey):  # type: ignore[no-untyped-def]
-        if sort == "id":
-            return lambda n: (n.id is None, n.id or "", fold(n.title))
-        if sort == "backlinks":
-            return lambda n: (-self.backlink_count(n.path), fold(n.title))
-        return lambda n: (fold(n.title), n.path)
+        With a ``text``: notes whose title starts with it come first, then the
+        others that hold it, then (when those are few) near misses, best first.
+        """
+        wanted = set(tags)
+        order = [p for p in self._order(sort)
+                 if (not wanted or wanted.intersection(self.notes[p].tags))
+                 and (note_type is None or note_type in self.notes[p].types)]
+        query = fold(text.strip())
+        if not query:
+            return [self.notes[p] for p in order]
+        titles, choices = self._titles, self._choices
+        starts = [p for p in order if titles[p].startswith(query)]
+        holds = [p for p in order if query in choices[p] and not titles[p].startswith(query)]
+        found = starts + holds
+        if len(found) < FUZZY_BELOW:
+            taken = set(found)
+            rest = {p: self._choices[p] for p in order if p not in taken}
+            close = process.extract(query, rest, scorer=fuzz.partial_ratio, processor=None,
+                                    limit=FUZZY_BELOW, score_cutoff=75)
+            found += [p for _, _, p in sorted(close, key=lambda hit: -hit[1])]
+        return [self.notes[p] for p in found]
+
+    def _order(self, sort: SortKey) -> list[str]:
+        """Every note's path in ``sort`` order (computed once per load)."""
+        if sort not in self._orders:
+            titles, notes, backlinks = self._titles, self.notes, self._backlinks
+
+            def key(path: str) -> tuple[Any, ...]:
+                if sort == "id":
+                    return (notes[path].id is None, notes[path].id or "", titles[path])
+                if sort == "backlinks":
+                    return (-backlinks.get(path, 0), titles[path])
+                return (titles[path], path)
+
+            self._orders[sort] = sorted(notes, key=key)
+        return self._orders[sort]
 
     # -- one note
 
     def link_views(self, path: str) -> list[LinkView]:
         """The links of a note, in order, with what each shows and reaches."""
-        note = self.notes[path]
+        note = self.note(path)
         resolved: dict[int, ResolvedLink] = {}
         if self.graph is not None and path in self.graph.notes:
             resolved = {r.link.offset: r for r in self.graph.outgoing(path)}
@@ -182,6 +265,8 @@ class VaultModel:
             status = found.resolution.status if found else "unknown"
             paths = found.resolution.paths if found else ()
             target = self.notes.get(paths[0]) if status == "resolved" and paths else None
+            if found is None:  # links not resolved yet: a title by id will do meanwhile
+                target = self.notes.get(self._by_id().get(link.target, ""))
             label = link.label or (target.title if target else link.target)
             views.append(LinkView(link, label, status, paths))
         return views
@@ -190,8 +275,7 @@ class VaultModel:
         """The note's body as Markdown, its links turned into ``zettel:N`` links
         that show a label or the target's title, never a bare id; link number
         ``selected`` is marked out."""
-        note = self.notes[path]
-        body, out, at = note.body, [], 0
+        body, out, at = self.note(path).body, [], 0
         for number, view in enumerate(self.link_views(path)):
             link = view.link
             if link.kind not in ("wiki", "embed", "markdown") or link.offset < at:
@@ -273,9 +357,3 @@ class VaultModel:
                 return self.notes[found.paths[0]]
         return self.notes.get(text)
 
-
-def _filter_score(query: str, choice: str, **kwargs: object) -> float:
-    """Substring matches first, then fuzzy ones (a typo or two)."""
-    if query in choice:
-        return 100.0 if choice.startswith(query) else 95.0
-    return fuzz.partial_ratio(query, choice) * 0.9

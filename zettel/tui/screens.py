@@ -5,7 +5,7 @@ chose through `dismiss`; the app acts on it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -18,15 +18,17 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
 from zettel.model import Problem
-from zettel.search_model import Hit, Results
 from zettel.tui.model import Direction
+
+if TYPE_CHECKING:
+    from zettel.search_model import Hit, Results
 
 #: The problem kinds the problems screen always counts, even when there are none.
 SHOWN_KINDS = ("broken-link", "ambiguous-link", "duplicate-id", "yaml-error", "orphan",
                "isolated")
 #: What a screen that opens a note returns: (path, line of the file or None).
 Target = tuple[str, int | None]
-Searcher = Callable[[str], Results]
+Searcher = Callable[[str], "Results"]
 
 
 class _Modal(ModalScreen[Any]):

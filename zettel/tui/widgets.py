@@ -16,11 +16,11 @@ from textual.widgets.option_list import Option
 from zettel.model import Note
 from zettel.tui.model import LINK_SCHEME, LinkView
 
-#: The note list shows this many rows at most (a filter narrows it).
-MAX_ROWS = 2000
+#: The note list adds rows a page at a time, as the cursor nears the end.
+PAGE = 100
 
 
-class NoteList(DataTable[str]):
+class NoteList(DataTable[Text]):
     """The notes, one row each: title, id, types, backlinks."""
 
     class Chosen(Message):
@@ -33,6 +33,8 @@ class NoteList(DataTable[str]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.paths: list[str] = []
+        self._notes: list[Note] = []
+        self._backlinks: dict[str, int] = {}
 
     def on_mount(self) -> None:
         self.add_column("Title", key="title")
@@ -41,15 +43,23 @@ class NoteList(DataTable[str]):
         self.add_column("↩", key="backlinks")
 
     def show(self, notes: list[Note], backlinks: dict[str, int], keep: str | None) -> None:
-        """Replace the rows (at most `MAX_ROWS`); keep the cursor on ``keep``."""
+        """Replace the rows (the first page, or up to ``keep``); keep the cursor on it."""
         with self.prevent(DataTable.RowHighlighted):  # the person did not move
             self.clear()
-            shown = notes[:MAX_ROWS]
-            self.paths = [n.path for n in shown]
-            self.add_rows((n.title, n.id or "", ", ".join(n.types),
-                           str(backlinks.get(n.path, ""))) for n in shown)
+            self.paths, self._notes, self._backlinks = [], notes, backlinks
+            wanted = next((i for i, n in enumerate(notes) if n.path == keep), 0)
+            while len(self.paths) <= wanted and len(self.paths) < len(notes):
+                self._add_page()
             if keep in self.paths:
                 self.move_cursor(row=self.paths.index(keep), animate=False)
+
+    def _add_page(self) -> None:
+        page = self._notes[len(self.paths):len(self.paths) + PAGE]
+        self.paths += [n.path for n in page]
+        counts = self._backlinks
+        # Text cells, not str: a str cell is parsed as console markup, row by row.
+        self.add_rows((Text(n.title), Text(n.id or ""), Text(", ".join(n.types)),
+                       Text(str(counts.get(n.path) or ""))) for n in page)
 
     def point_at(self, path: str) -> None:
         """Put the cursor on ``path`` if it is listed (the note shown)."""
@@ -60,6 +70,8 @@ class NoteList(DataTable[str]):
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        if event.cursor_row >= len(self.paths) - 20 and len(self.paths) < len(self._notes):
+            self._add_page()
         if 0 <= event.cursor_row < len(self.paths):
             self.post_message(self.Chosen(self.paths[event.cursor_row]))
 
