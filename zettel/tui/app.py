@@ -222,8 +222,13 @@ class ZettelApp(App[None]):
     @work(thread=True, exclusive=True, group="watch")
     def _check_disk(self) -> None:
         if self.ready.is_set() and self.model.changed_on_disk():
+            self.call_from_thread(self._reload_if_idle)
+
+    def _reload_if_idle(self) -> None:
+        """Re-read the vault, unless a reload (or an edit) began meanwhile."""
+        if self.ready.is_set():
             self.ready.clear()
-            self.call_from_thread(self._load, False, self.history.current)
+            self._load(False, self.history.current)
 
     def _status(self, text: str) -> None:
         self._main("#status", Static).update(text)
@@ -430,6 +435,7 @@ class ZettelApp(App[None]):
         from zettel.create import editor_command, open_in_editor  # noqa: PLC0415 - when needed
 
         assert self.model.vault is not None
+        self.ready.clear()  # no reload by the file watcher while the editor runs
         command = editor_command(self.model.vault.config)
         if command is None:
             self.notify("No editor: set $VISUAL or $EDITOR, or 'editor' in .zettel/config.yaml",
@@ -445,7 +451,6 @@ class ZettelApp(App[None]):
                 return
             if status:
                 self.notify(f"The editor exited with status {status}", severity="warning")
-        self.ready.clear()
         self._load(False, path)
 
 

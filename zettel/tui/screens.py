@@ -124,7 +124,7 @@ class ProblemsScreen(_Modal):
         with Vertical(id="problems-box", classes="dialog"):
             kinds = dict.fromkeys(SHOWN_KINDS, 0) | self._counts
             summary = "  ".join(f"{kind} {n}" for kind, n in kinds.items())
-            yield Label(f"Problems: {summary}", classes="dialog-title", id="problems-summary")
+            yield Static(f"Problems: {summary}", classes="dialog-title", id="problems-summary")
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -202,19 +202,29 @@ class NeighbourhoodScreen(_Modal):
 class NewNoteScreen(_Modal):
     """Title, types and tags of a new note; returns them, or None."""
 
+    # Enter moves on by a binding (the focus moves before the next key is read),
+    # and submits from the last field by Input.Submitted (after its characters).
+    BINDINGS = [Binding("enter", "next_field", "Next field", priority=True)]
+
     def compose(self) -> ComposeResult:
         with Vertical(id="new-box", classes="dialog"):
-            yield Label("New note (Enter in the last field creates it)", classes="dialog-title")
+            yield Label("New note (Enter goes to the next field, and creates it from the last)",
+                        classes="dialog-title")
             yield Input(placeholder="Title", id="new-title")
             yield Input(placeholder="Types, separated by commas", id="new-types")
             yield Input(placeholder="Tags, separated by commas", id="new-tags")
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return not (self.focused is not None and self.focused.id == "new-tags")
+        return True
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    @on(Input.Submitted, "#new-tags")
+    def _submitted(self) -> None:
         title = self.query_one("#new-title", Input).value.strip()
-        if event.input.id != "new-tags":
-            self.focus_next()
-            return
         if not title:
             self.notify("A note needs a title", severity="error")
             self.query_one("#new-title", Input).focus()
