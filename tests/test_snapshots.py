@@ -61,3 +61,13 @@ def test_problems_screen(snap_compare, sample_vault: Path) -> None:  # type: ign
         await pilot.pause()
 
     assert snap_compare(app_on(sample_vault), terminal_size=SIZE, run_before=problems)
+
+
+def test_note_in_the_light_theme(snap_compare, sample_vault: Path) -> None:  # type: ignore[no-untyped-def]
+    async def light(pilot: Pilot[None]) -> None:
+        await ready(pilot)
+        pilot.app.theme = "textual-light"
+        pilot.app.open_note(ZETTELKASTEN)  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(app_on(sample_vault), terminal_size=SIZE, run_before=light)
