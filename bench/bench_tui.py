@@ -99,18 +99,18 @@ def run_keys(vault: Path) -> dict[str, list[float]]:
                     # From the key reaching the filter to the screen redrawn with the
                     # new list (Pilot's own delays are not counted).
                     done: list[float] = []
-                    real = app._refresh_list
+                    real = app.main.refresh_list
 
                     def timed(keep: str | None = None, real=real, done=done) -> None:  # type: ignore[no-untyped-def]
                         started = time.perf_counter()
                         real(keep)
                         app.call_after_refresh(lambda: done.append(time.perf_counter() - started))
 
-                    app._refresh_list = timed  # type: ignore[method-assign]
+                    app.main.refresh_list = timed  # type: ignore[method-assign]
                     await pilot.press(char)
                     while not done:
                         await pilot.pause(0.005)
-                    app._refresh_list = real  # type: ignore[method-assign]
+                    app.main.refresh_list = real  # type: ignore[method-assign]
                     times[text].append(done[0])
                 await pilot.press("x", "escape")
         return times

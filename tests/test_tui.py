@@ -87,8 +87,8 @@ async def test_follow_a_link_then_back_and_forward(sample_vault: Path) -> None:
         await open_note(pilot, app, ZETTELKASTEN)
         await pilot.press("r", "tab")
         await pilot.pause()
-        assert app.selected_link == 0
-        assert "▶" in app.model.render(ZETTELKASTEN, app.selected_link)
+        assert app.main.selected_link == 0
+        assert "▶" in app.model.render(ZETTELKASTEN, app.main.selected_link)
         await pilot.press("enter")
         await pilot.pause()
         assert app.history.current == LUHMANN
@@ -114,7 +114,7 @@ async def test_a_broken_link_says_so(sample_vault: Path) -> None:
         views = app.model.link_views(HYPERTEXT)
         broken = next(i for i, v in enumerate(views) if v.status == "broken")
         assert f"[Project Xanadu ✗](zettel:{broken})" in app.model.render(HYPERTEXT)
-        app.follow(views[broken])
+        app.main.follow(views[broken])
         await pilot.pause()
         assert app.history.current == HYPERTEXT
         assert any("Broken link" in n.message for n in app._notifications)
@@ -156,12 +156,12 @@ async def test_tag_filter_any_of_several(sample_vault: Path) -> None:
         await pilot.press("down", "enter")  # the first tag
         await pilot.pause()
         first = sorted(app.model.tag_counts(), key=str.casefold)[0]
-        assert app.tags == {first}
+        assert app.main.tags == {first}
         assert rows(app) and all(first in app.model.notes[p].tags for p in rows(app))
         await pilot.press("down", "enter")  # and the second: either one
         await pilot.pause()
-        assert len(app.tags) == 2
-        assert all(app.tags & set(app.model.notes[p].tags) for p in rows(app))
+        assert len(app.main.tags) == 2
+        assert all(app.main.tags & set(app.model.notes[p].tags) for p in rows(app))
         await pilot.press("x")
         await pilot.pause()
         assert len(rows(app)) == 23
@@ -176,7 +176,7 @@ async def test_type_filter(sample_vault: Path) -> None:
         panel.move_cursor(person)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.note_type == "personne"
+        assert app.main.note_type == "personne"
         assert len(rows(app)) == app.model.type_counts()["personne"]
 
 

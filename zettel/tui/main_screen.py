@@ -1,0 +1,266 @@
+"""The main screen: the note list, the tags, the note and its links.
+
+It shows the `VaultModel` the app hands it (attributes go down) and reacts to
+its widgets' messages (messages go up): choosing a note, filtering, following
+a link, going back and forward.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from zettel.model import Note, count
+from zettel.tui.model import History, LinkView, SortKey, VaultModel
+from zettel.tui.screens import PickScreen, Target
+from zettel.tui.widgets import LinksPanel, NoteList, Reader, TagPanel
+
+if TYPE_CHECKING:
+    from zettel.check import Report
+
+SORTS: tuple[SortKey, ...] = ("title", "id", "backlinks")
+
+
+class MainScreen(Screen[None]):
+    """Browse and read the notes of the vault."""
+
+    AUTO_FOCUS = "#notes"
+    BINDINGS = [
+        Binding("left_square_bracket,alt+left", "history_back", "Back"),
+        Binding("right_square_bracket,alt+right", "history_forward", "Forward"),
+        Binding("f", "focus_filter", "Filter"),
+        Binding("escape", "focus_list", "Note list", show=False),
+        Binding("t", "focus_tags", "Tags", show=False),
+        Binding("r", "focus_reader", "Reader", show=False),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("b", "toggle_links", "Backlinks panel", show=False),
+        Binding("x", "clear_filters", "Clear filters", show=False),
+    ]
+
+    def __init__(self, model: VaultModel) -> None:
+        super().__init__()
+        self.model = model
+        self.history = History()
+        self.sort: SortKey = "title"
+        self.filter_text = ""
+        self.tags: frozenset[str] = frozenset()
+        self.note_type: str | None = None
+        self.selected_link: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield Input(placeholder="filter: title, id, alias (f)", id="filter")
+                yield NoteList(id="notes")
+                yield TagPanel(id="tags")
+            with Vertical(id="centre"):
+                yield Static(id="trail")
+                yield Reader(id="reader")
+                yield LinksPanel(id="links")
+        yield Static("reading the vault…", id="status")
+        yield Footer()
+
+    # -- what the app hands down
+
+    def show_vault(self, select: str | None) -> None:
+        """The notes were (re)read: list them and show ``select`` (or the note
+        shown, or the first)."""
+        history = self.history
+        self.history.forget({p for p in [*history.back_stack, *history.forward_stack,
+                                         history.current] if p and p not in self.model.notes})
+        self.query_one(TagPanel).show(self.model.tag_counts(), self.model.type_counts())
+        target = select or self.history.current
+        self.refresh_list(keep=target)
+        if target is None:
+            paths = self.query_one(NoteList).paths
+            target = paths[0] if paths else None
+        if target in self.model.notes:
+            self.open_note(target, remember=select is not None,
+                           keep_scroll=target == self.history.current)
+
+    def show_analysis(self, report: Report) -> None:
+        """The links were resolved: show backlinks, counts and problems."""
+        if self.history.current in self.model.notes:
+            self.open_note(self.history.current, remember=False, keep_scroll=True)
+        if self.sort == "backlinks":
+            self.refresh_list(keep=self.history.current)
+        self.status(f"{count(report.notes, 'note')}, {count(report.links, 'link')}: "
+                    f"{count(report.errors, 'error')}, {count(report.warnings, 'warning')}"
+                    " (p: problems)")
+
+    def status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # -- the list
+
+    def refresh_list(self, keep: str | None = None) -> None:
+        notes = self.model.filtered(self.filter_text, tags=self.tags, note_type=self.note_type,
+                                    sort=self.sort)
+        self.query_one(NoteList).show(notes, self.model.backlink_counts, keep)
+        self.query_one("#filter", Input).border_subtitle = count(len(notes), "note")
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(NoteList).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.refresh_list(keep=self.history.current)
+
+    @on(TagPanel.Changed)
+    def _tags_changed(self, event: TagPanel.Changed) -> None:
+        self.tags, self.note_type = event.tags, event.note_type
+        self.refresh_list(keep=self.history.current)
+
+    @on(NoteList.Chosen)
+    def _note_chosen(self, event: NoteList.Chosen) -> None:
+        if event.path != self.history.current:
+            self.open_note(event.path)
+
+    # -- one note
+
+    def open_note(self, path: str, *, line: int | None = None, remember: bool = True,
+                  keep_scroll: bool = False) -> None:
+        """Show a note (at ``line`` of its file) and remember it in the history."""
+        if path not in self.model.notes:
+            self.notify(f"{path} is not a note of this vault", severity="error")
+            return
+        if remember:
+            self.history.visit(path)
+        else:
+            self.history.current = path
+        self.selected_link = None
+        self.query_one(NoteList).point_at(path)
+        self._show_note(line=line, keep_scroll=keep_scroll)
+        self._show_links(path)
+        self._show_trail()
+
+    def opened(self, target: Target | None) -> None:
+        """What a dialog chose: open it."""
+        if target is not None:
+            self.open_note(target[0], line=target[1])
+
+    def _show_note(self, *, line: int | None = None, keep_scroll: bool = False) -> None:
+        path = self.history.current
+        if path is None:
+            return
+        note = self.model.note(path)
+        try:
+            body = self.model.render(path, self.selected_link)
+        except Exception as err:  # noqa: BLE001 - show the note's text rather than nothing
+            self.notify(f"{path} could not be rendered: {type(err).__name__}: {err}",
+                        severity="error")
+            fence = "~" * 6
+            body = (f"*This note could not be rendered ({type(err).__name__}); its text:*\n\n"
+                    f"{fence}\n{note.body}\n{fence}\n")
+        self.query_one(Reader).show(_header(note), body, self.model.link_views(path),
+                                    selected=self.selected_link, line=line,
+                                    keep_scroll=keep_scroll)
+
+    def _show_links(self, path: str) -> None:
+        titles = {p: n.title for p, n in self.model.notes.items()}
+        back = [(source, titles[source], context)
+                for source, context in self.model.backlinks(path)]
+        out = [(target, titles[target]) for target in self.model.outgoing(path)]
+        self.query_one(LinksPanel).show(back, out, ready=self.model.graph is not None)
+
+    def _show_trail(self) -> None:
+        titles = [self.model.notes[p].title for p in self.history.back_stack[-3:]
+                  if p in self.model.notes]
+        trail = Text("← " + " ← ".join(reversed(titles)) if titles else "", style="dim")
+        if self.history.forward_stack:
+            trail.append(f"   ({len(self.history.forward_stack)} forward: ])", style="dim")
+        self.query_one("#trail", Static).update(trail)
+
+    @on(Reader.WantsRender)
+    def _rerender(self, event: Reader.WantsRender) -> None:
+        self.selected_link = event.selected
+        self._show_note(keep_scroll=True)
+
+    @on(Reader.LinkChosen)
+    def _follow(self, event: Reader.LinkChosen) -> None:
+        self.follow(event.view)
+
+    def follow(self, view: LinkView) -> None:
+        """Go where a link leads, or say why it cannot."""
+        if view.status == "external":
+            self.app.open_url(view.link.target)
+        elif view.status == "broken":
+            self.notify(f"Broken link: no note matches '{view.link.target}'", severity="error")
+        elif view.status == "ambiguous":
+            choices = [(p, self.model.notes[p].title) for p in view.paths if p in self.model.notes]
+            self.app.push_screen(PickScreen(f"'{view.link.target}' matches {len(choices)} notes:",
+                                            choices), self.opened)
+        elif view.status == "resolved" and view.paths[0] in self.model.notes:
+            self.open_note(view.paths[0])
+        elif view.status == "resolved":
+            self.notify(f"{view.paths[0]} is a file, not a note")
+        else:
+            self.notify("Links are still being resolved…")
+
+    @on(LinksPanel.Open)
+    def _open_from_panel(self, event: LinksPanel.Open) -> None:
+        self.open_note(event.path)
+
+    # -- actions
+
+    def action_history_back(self) -> None:
+        path = self.history.back()
+        if path is not None:
+            self.open_note(path, remember=False)
+
+    def action_history_forward(self) -> None:
+        path = self.history.forward()
+        if path is not None:
+            self.open_note(path, remember=False)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(NoteList).focus()
+
+    def action_focus_tags(self) -> None:
+        self.query_one(TagPanel).focus()
+
+    def action_focus_reader(self) -> None:
+        self.query_one(Reader).focus()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.notify(f"Sorted by {self.sort}", timeout=2)
+        self.refresh_list(keep=self.history.current)
+
+    def action_toggle_links(self) -> None:
+        panel = self.query_one(LinksPanel)
+        panel.display = not panel.display
+
+    def action_clear_filters(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.query_one(TagPanel).clear_choices()
+
+
+def _header(note: Note) -> Text:
+    """Title, then id, types, tags, thumbnail, the other front-matter fields, the path."""
+    text = Text(note.title, style="bold")
+    facts = [f"id {note.id}" if note.id else "no id"]
+    facts += [f"types: {', '.join(note.types)}"] if note.types else []
+    facts += [f"tags: {', '.join(note.tags)}"] if note.tags else []
+    facts += [f"thumbnail: {note.thumbnail}"] if note.thumbnail else []
+    text.append("\n" + "  ·  ".join(facts), style="dim")
+    for key, value in note.meta.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        text.append(f"\n{key}: ", style="dim bold")
+        text.append(shown[:300], style="dim")
+    text.append(f"\n{note.path}", style="dim italic")
+    return text
+
