@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import sys
 import time
@@ -62,6 +61,20 @@ async def test_opens_on_the_first_note_and_follows_the_cursor(sample_vault: Path
         await pilot.press("down")
         await pilot.pause()
         assert app.history.current == rows(app)[1]
+
+
+async def test_a_second_session_opens_on_the_saved_list(sample_vault: Path) -> None:
+    async with running(sample_vault) as (app, pilot):
+        await open_note(pilot, app, OTLET)
+    (sample_vault / "later.md").write_text("---\ntitle: Later\n---\nNew.\n", encoding="utf-8")
+    app = ZettelApp(sample_vault, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert not app.model.complete or len(rows(app)) == 24  # the saved list, or already all
+        assert len(rows(app)) >= 23 and app.history.current is not None
+        await settle(pilot, app)
+        assert app.model.complete and "later.md" in rows(app)
+        assert app.query_one(Reader).shown  # a note is shown
 
 
 @pytest.mark.parametrize(("typed", "expected"), [

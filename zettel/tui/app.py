@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import on, work
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -119,11 +119,14 @@ class ZettelApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.model.root.name
+        if self._watch:
+            self.set_interval(WATCH_EVERY, self._check_disk)
+
+    @on(MainScreen.Composed)
+    def _fill(self) -> None:
         if self.model.load_summary():  # the last session's list: show it at once
             self.main.show_vault(None)
         self.call_after_refresh(self._load, True)  # then read the vault, after the first paint
-        if self._watch:
-            self.set_interval(WATCH_EVERY, self._check_disk)
 
     # -- slow work, in workers
 

@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
@@ -44,6 +45,9 @@ class MainScreen(Screen[None]):
         Binding("x", "clear_filters", "Clear filters", show=False),
     ]
 
+    class Composed(Message):
+        """The screen's widgets exist: the app may fill them."""
+
     def __init__(self, model: VaultModel) -> None:
         super().__init__()
         self.model = model
@@ -67,6 +71,9 @@ class MainScreen(Screen[None]):
                 yield LinksPanel(id="links")
         yield Static("reading the vault…", id="status")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.post_message(self.Composed())
 
     # -- what the app hands down
 
