@@ -395,3 +395,33 @@ def test_no_subcommand_opens_the_tui_only_on_a_terminal(sample_vault: Path) -> N
     missing = subprocess.run([sys.executable, "-m", "zettel.cli", "no-such-folder"],
                              capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and "No such command" in missing.stderr
+
+
+async def test_without_a_search_index_the_rest_works(sample_vault: Path) -> None:
+    index = sample_vault / ".zettel" / "index"
+    index.parent.mkdir(exist_ok=True)
+    index.write_text("not a folder", encoding="utf-8")  # the index cannot be made
+    app = ZettelApp(sample_vault, watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app, index=False)
+        for _ in range(100):
+            if any("Search is unavailable" in n.message for n in app._notifications):
+                break
+            await pilot.pause(0.02)
+        assert any("Search is unavailable" in n.message for n in app._notifications)
+        assert len(rows(app)) == 23
+        await pilot.press("slash")
+        await pilot.pause()
+        assert "search unavailable" in str(app.screen.query_one("#search-status").render())
+
+
+async def test_a_broken_config_while_running_is_reported(sample_vault: Path) -> None:
+    async with running(sample_vault, watch=True) as (app, pilot):
+        (sample_vault / ".zettel" / "config.yaml").write_text("extensions: [md\n",
+                                                               encoding="utf-8")
+        for _ in range(150):
+            if any("Cannot read the vault" in n.message for n in app._notifications):
+                break
+            await pilot.pause(0.02)
+        assert any("Cannot read the vault" in n.message for n in app._notifications)
+        assert len(rows(app)) == 23 and app.is_running

@@ -18,6 +18,7 @@ from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from zettel.config import ConfigError
 from zettel.model import count
 from zettel.tui.main_screen import MainScreen
 from zettel.tui.model import History, VaultModel
@@ -28,12 +29,15 @@ from zettel.tui.screens import (
     ProblemsScreen,
     SearchScreen,
 )
+from zettel.vault import VaultError
 
 if TYPE_CHECKING:
     from zettel.search_model import Results
 
 #: How often the files are compared with what is shown (seconds).
 WATCH_EVERY = 1.0
+#: After the vault could not be read, how long before trying again (seconds).
+RETRY_AFTER = 5.0
 
 
 class NoteCommands(Provider):
@@ -136,11 +140,20 @@ class ZettelApp(App[None]):
             if done % 250 == 0 or done == total:
                 self.call_from_thread(self._status, f"reading notes {done}/{total}")
 
-        self.model.load(progress)
+        try:
+            self.model.load(progress)
+        except (VaultError, ConfigError) as err:  # e.g. a config.yaml saved half-written
+            self.call_from_thread(self._load_failed, str(err))
+            return
         self.call_from_thread(self._loaded, select)
         self.model.analyse()
         self.call_from_thread(self._analysed)
         self._sync_index()
+
+    def _load_failed(self, reason: str) -> None:
+        """Keep showing what was read; look again in a few seconds."""
+        self.notify(f"Cannot read the vault: {reason}", severity="error", timeout=6)
+        self.set_timer(RETRY_AFTER, self.ready.set)
 
     def _loaded(self, select: str | None) -> None:
         if not self.screen_stack:
@@ -158,7 +171,7 @@ class ZettelApp(App[None]):
             self.main.status(text)
 
     def _sync_index(self) -> None:
-        from zettel.search import SearchIndex  # noqa: PLC0415 - Whoosh only when needed
+        from zettel.search import IndexBusy, SearchIndex  # noqa: PLC0415 - Whoosh when needed
 
         def progress(phase: str, done: int, total: int) -> None:
             if total:
@@ -168,7 +181,14 @@ class ZettelApp(App[None]):
 
         with self._index_lock:
             index = self._index or SearchIndex(self.model.root, procs=1)
-            index.sync(progress=progress)
+            try:
+                index.sync(progress=progress)
+            except (IndexBusy, OSError, VaultError, ConfigError) as err:
+                message = getattr(err, "strerror", None) or str(err)
+                self.call_from_thread(self.notify, f"Search is unavailable: {message}",
+                                      severity="warning", timeout=6)
+                self._index_status = f"search unavailable: {message}"
+                return
             notices, index.notices[:] = list(index.notices), []
             self._index = index
         if self._index_status:
@@ -183,7 +203,13 @@ class ZettelApp(App[None]):
 
     @work(thread=True, exclusive=True, group="watch")
     def _check_disk(self) -> None:
-        if self.ready.is_set() and self.model.changed_on_disk():
+        if not self.ready.is_set():
+            return
+        try:
+            changed = self.model.changed_on_disk()
+        except (VaultError, ConfigError):
+            changed = True  # the reload says what is wrong
+        if changed:
             self.call_from_thread(self._reload_if_idle)
 
     def _reload_if_idle(self) -> None:

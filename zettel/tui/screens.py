@@ -82,6 +82,9 @@ class SearchScreen(_Modal):
         except ValueError as err:  # a malformed query: say why, keep typing
             self.app.call_from_thread(self._show, [], str(err))
             return
+        except (RuntimeError, OSError) as err:  # the index is busy or unreadable
+            self.app.call_from_thread(self._show, [], f"search failed: {err}")
+            return
         self.app.call_from_thread(self._show, found.hits, f"{len(found.hits)} shown")
 
     def _show(self, hits: list[Hit], status: str) -> None:
