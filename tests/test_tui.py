@@ -425,3 +425,24 @@ async def test_a_broken_config_while_running_is_reported(sample_vault: Path) -> 
             await pilot.pause(0.02)
         assert any("Cannot read the vault" in n.message for n in app._notifications)
         assert len(rows(app)) == 23 and app.is_running
+
+
+async def test_opening_at_a_line_scrolls_there(sample_vault: Path) -> None:
+    lines = [f"Paragraph {i} of a long note.\n" for i in range(1, 201)]
+    (sample_vault / "long.md").write_text("---\ntitle: Long\n---\n" + "\n".join(lines),
+                                          encoding="utf-8")
+    async with running(sample_vault) as (app, pilot):
+        app.open_note("long.md", line=4 + 2 * 150)  # paragraph 151: three quarters down
+        reader = app.query_one(Reader)
+        for _ in range(100):  # the Markdown is parsed, laid out, then scrolled
+            await pilot.pause(0.02)
+            if reader.scroll_y > 0:
+                break
+        assert reader.max_scroll_y > 0
+        assert 0.6 < reader.scroll_y / reader.max_scroll_y < 0.9
+        app.open_note(OTLET)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if reader.scroll_y == 0:
+                break
+        assert reader.scroll_y == 0

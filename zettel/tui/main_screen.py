@@ -171,7 +171,7 @@ class MainScreen(Screen[None]):
                     f"{fence}\n{note.body}\n{fence}\n")
         self.query_one(Reader).show(_header(note), body, self.model.link_views(path),
                                     selected=self.selected_link, line=line,
-                                    keep_scroll=keep_scroll)
+                                    keep_scroll=keep_scroll, first_line=note.body_line)
 
     def _show_links(self, path: str) -> None:
         titles = {p: n.title for p, n in self.model.notes.items()}

@@ -4,6 +4,7 @@ down) and tells what the person chose with a message (messages go up)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable
 
 from rich.text import Text
 from textual import on
@@ -188,6 +189,7 @@ class Reader(VerticalScroll):
         self.links: list[LinkView] = []
         self.selected: int | None = None
         self.total_lines = 1
+        self.first_line = 1
         self.shown = ""
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -195,21 +197,33 @@ class Reader(VerticalScroll):
         yield Markdown(id="note-body", open_links=False)
 
     def show(self, header: Text, body: str, links: list[LinkView], *, selected: int | None = None,
-             line: int | None = None, keep_scroll: bool = False) -> None:
-        """Display a note; scroll to its ``line`` (of the file) when given."""
+             line: int | None = None, keep_scroll: bool = False, first_line: int = 1) -> None:
+        """Display a note whose body starts at line ``first_line`` of its file;
+        scroll to the file's ``line`` when given."""
         self.links, self.selected = links, selected
         self.total_lines = max(1, body.count("\n") + 1)
+        self.first_line = first_line
         self.shown = body
         self.query_one("#note-header", Static).update(header)
-        self.query_one("#note-body", Markdown).update(body)
+        pending = self.query_one("#note-body", Markdown).update(body)
         if not keep_scroll:
-            self.call_after_refresh(self._scroll_to_line, line)
+            self.run_worker(self._scroll_once_shown(pending, line), exclusive=True,
+                            group="scroll")
+
+    async def _scroll_once_shown(self, pending: Awaitable[object], line: int | None) -> None:
+        await pending  # the Markdown is parsed and its blocks mounted
+        self.call_after_refresh(self._scroll_to_line, line)
 
     def _scroll_to_line(self, line: int | None) -> None:
         if line is None:
             self.scroll_home(animate=False)
             return
-        fraction = min(1.0, max(0.0, (line - 1) / self.total_lines))
+        self._scroll_to_fraction(line)
+
+    def _scroll_to_fraction(self, line: int) -> None:
+        """Scroll to where the file's ``line`` is, in proportion (Markdown blocks
+        do not say which source lines they show)."""
+        fraction = min(1.0, max(0.0, (line - self.first_line) / self.total_lines))
         self.scroll_to(y=int(fraction * self.max_scroll_y), animate=False)
 
     def _move(self, step: int) -> None:
@@ -231,8 +245,7 @@ class Reader(VerticalScroll):
         self.post_message(self.WantsRender(self.selected))
         view = self.links[self.selected]
         self.notify(f"{view.label} ({view.status})", timeout=2)
-        fraction = (view.link.line - 1) / max(1, self.total_lines)
-        self.scroll_to(y=int(fraction * self.max_scroll_y), animate=False)
+        self._scroll_to_fraction(view.link.line)
 
     def action_next_link(self) -> None:
         self._move(1)
