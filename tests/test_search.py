@@ -249,3 +249,13 @@ def test_fast_phrases_agree_with_whoosh(sample_vault: Path, phrase: str) -> None
     expected = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(plain, limit=None)]
     assert ranked == expected
     assert ranked or phrase in ('"box slip"', '"notes and links"')
+
+
+def test_cli_search_when_the_index_cannot_be_written(make_vault: MakeVault) -> None:
+    root = make_vault(VAULT)
+    (root / ".zettel").mkdir()
+    (root / ".zettel" / "index").write_text("a file where the index folder goes\n",
+                                            encoding="utf-8")
+    result = CliRunner().invoke(main, ["search", "donnees", str(root)])
+    assert result.exit_code == 2
+    assert "cannot use the search index" in result.stderr and "Traceback" not in result.output
