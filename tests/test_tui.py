@@ -214,10 +214,22 @@ async def test_search_then_open_at_the_match(sample_vault: Path) -> None:
                 break
         results = app.screen.query_one("#search-results", OptionList)
         assert results.option_count >= 1
-        await pilot.press("enter", "enter")
+        best = app._search("mundaneum").hits[0].path
+        await pilot.press("enter")  # the best match
         await pilot.pause()
         assert not isinstance(app.screen, SearchScreen)
-        assert app.history.current in {OTLET, ZETTELKASTEN}
+        assert app.history.current == best
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"slip box")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.screen.query_one("#search-results", OptionList).option_count > 1:
+                break
+        second = app._search("slip box").hits[1].path
+        await pilot.press("down", "down", "enter")  # into the list, then the second one
+        await pilot.pause()
+        assert app.history.current == second
 
 
 async def test_a_malformed_search_says_why(sample_vault: Path) -> None:
@@ -412,6 +424,11 @@ async def test_without_a_search_index_the_rest_works(sample_vault: Path) -> None
         assert len(rows(app)) == 23
         await pilot.press("slash")
         await pilot.pause()
+        await pilot.press("x")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if "unavailable" in str(app.screen.query_one("#search-status").render()):
+                break
         assert "search unavailable" in str(app.screen.query_one("#search-status").render())
 
 

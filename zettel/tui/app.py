@@ -73,7 +73,7 @@ class ZettelApp(App[None]):
         Binding("question_mark", "help", "Keys"),
     ]
     KEYS_HELP = [
-        ("/", "full-text search (Enter opens the note at the match)"),
+        ("/", "full-text search: Enter opens the best match, Down goes through them"),
         ("ctrl+p", "jump to a note by title or id (command palette)"),
         ("f", "filter the list by title, id or alias (fuzzy)"),
         ("t", "tags and types: Enter picks a tag (several: any) or a type"),
@@ -198,6 +198,9 @@ class ZettelApp(App[None]):
             self.call_from_thread(self.notify, notice, severity="warning")
 
     def _search(self, text: str) -> Results:
+        """Search the index (from a worker); RuntimeError while there is none."""
+        if self._index is None:
+            raise RuntimeError(self._index_status or "the search index is being built…")
         with self._index_lock:
             return self._index.search(text, limit=30, count=False)  # type: ignore[no-any-return]
 
@@ -221,9 +224,7 @@ class ZettelApp(App[None]):
     # -- dialogs
 
     def action_search(self) -> None:
-        waiting = self._index_status or ("" if self._index else "the search index is being built")
-        self.push_screen(SearchScreen(self._search if self._index else None, waiting,
-                                      self.model.readable), self.main.opened)
+        self.push_screen(SearchScreen(self._search, self.model.readable), self.main.opened)
 
     def action_problems(self) -> None:
         if self.model.report is None:

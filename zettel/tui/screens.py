@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -41,10 +41,9 @@ class SearchScreen(_Modal):
 
     DEBOUNCE = 0.15
 
-    def __init__(self, search: Searcher | None, waiting: str = "",
-                 readable: Callable[[str], str] = str) -> None:
+    def __init__(self, search: Searcher, readable: Callable[[str], str] = str) -> None:
         super().__init__()
-        self._search, self._waiting, self._readable = search, waiting, readable
+        self._search, self._readable = search, readable
         self._timer: Timer | None = None
         self._hits: list[Hit] = []
 
@@ -53,7 +52,8 @@ class SearchScreen(_Modal):
             yield Label("Search: words, \"phrase\", OR, -word, prefix*, tag:, type:, field:",
                         classes="dialog-title")
             yield Input(placeholder="search the notes", id="search-input")
-            yield Static(self._waiting, id="search-status")
+            yield Static("Enter opens the best match, Down goes through them",
+                         id="search-status")
             yield OptionList(id="search-results")
 
     @on(Input.Changed, "#search-input")
@@ -64,8 +64,16 @@ class SearchScreen(_Modal):
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self) -> None:
-        results = self.query_one("#search-results", OptionList)
+        """Enter opens the best hit; Down goes through the others."""
         if self._hits:
+            hit = self._hits[0]
+            self.dismiss((hit.path, hit.snippet.line))
+
+    def key_down(self, event: events.Key) -> None:
+        results = self.query_one("#search-results", OptionList)
+        if self.focused is self.query_one("#search-input") and self._hits:
+            event.prevent_default()
+            event.stop()
             results.focus()
             results.highlighted = 0
 
@@ -74,16 +82,13 @@ class SearchScreen(_Modal):
         if not text.strip():
             self.app.call_from_thread(self._show, [], "")
             return
-        if self._search is None:
-            self.app.call_from_thread(self._show, [], self._waiting or "no index yet")
-            return
         try:
             found = self._search(text)
         except ValueError as err:  # a malformed query: say why, keep typing
             self.app.call_from_thread(self._show, [], str(err))
             return
-        except (RuntimeError, OSError) as err:  # the index is busy or unreadable
-            self.app.call_from_thread(self._show, [], f"search failed: {err}")
+        except (RuntimeError, OSError) as err:  # no index yet, or busy, or unreadable
+            self.app.call_from_thread(self._show, [], str(err))
             return
         self.app.call_from_thread(self._show, found.hits, f"{len(found.hits)} shown")
 
