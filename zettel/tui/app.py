@@ -29,7 +29,7 @@ from zettel.tui.screens import (
     ProblemsScreen,
     SearchScreen,
 )
-from zettel.vault import VaultError
+from zettel.vault import Vault, VaultError
 
 if TYPE_CHECKING:
     from zettel.search_model import Results
@@ -141,11 +141,11 @@ class ZettelApp(App[None]):
                 self.call_from_thread(self._status, f"reading notes {done}/{total}")
 
         try:
-            self.model.load(progress)
+            vault, fingerprint = self.model.read(progress)
         except (VaultError, ConfigError) as err:  # e.g. a config.yaml saved half-written
             self.call_from_thread(self._load_failed, str(err))
             return
-        self.call_from_thread(self._loaded, select)
+        self.call_from_thread(self._loaded, select, vault, fingerprint)
         self.model.analyse()
         self.call_from_thread(self._analysed)
         self._sync_index()
@@ -155,8 +155,10 @@ class ZettelApp(App[None]):
         self.notify(f"Cannot read the vault: {reason}", severity="error", timeout=6)
         self.set_timer(RETRY_AFTER, self.ready.set)
 
-    def _loaded(self, select: str | None) -> None:
-        if not self.screen_stack:
+    def _loaded(self, select: str | None, vault: Vault, fingerprint: str) -> None:
+        """On the UI thread: take the notes read, and show them."""
+        self.model.adopt(vault, fingerprint)
+        if not self.screen_stack:  # closing
             return
         self.main.show_vault(select)
         self._status(count(len(self.model.notes), "note") + "; checking links…")

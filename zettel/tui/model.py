@@ -141,14 +141,25 @@ class VaultModel:
         return True
 
     def load(self, progress: Progress | None = None) -> None:
-        """Read every note (the parse cache makes this quick)."""
+        """Read every note and take them (`read` then `adopt`)."""
+        self.adopt(*self.read(progress))
+
+    def read(self, progress: Progress | None = None) -> tuple[Vault, str]:
+        """Read every note (the parse cache makes this quick) and save the list
+        for the next session; changes nothing here, so a worker may call it
+        while the screen reads the model. Returns what `adopt` takes."""
         listing = scan_folder(self.root)
-        self.fingerprint = listing_fingerprint(*listing)
-        self.vault = open_vault(self.root, listing=listing, progress=progress)
-        self._index_notes(self.vault.notes)
-        self.complete = True
+        fingerprint = listing_fingerprint(*listing)
+        vault = open_vault(self.root, listing=listing, progress=progress)
         cache.save_summary(self.root, [(n.path, n.title, n.id, n.types, n.tags, n.aliases)
-                                       for n in self.vault.notes])
+                                       for n in vault.notes])
+        return vault, fingerprint
+
+    def adopt(self, vault: Vault, fingerprint: str) -> None:
+        """Take the notes `read` returned (on the thread that reads the model)."""
+        self.vault, self.fingerprint = vault, fingerprint
+        self._index_notes(vault.notes)
+        self.complete = True
 
     def note(self, path: str) -> Note:
         """The whole note at ``path`` (read from its file while only the summary

@@ -1,0 +1,86 @@
+"""The TUI's model, without a terminal: filtering, history, neighbourhoods, rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zettel.tui.model import History, VaultModel
+
+ZETTELKASTEN = "20240105093000.md"
+
+
+def model_of(vault: Path) -> VaultModel:
+    model = VaultModel(vault)
+    model.load()
+    model.analyse()
+    return model
+
+
+def test_filter_ranks_title_prefixes_then_substrings_then_near_misses(sample_vault: Path) -> None:
+    model = model_of(sample_vault)
+    titles = [n.title for n in model.filtered("not")]
+    prefix = [t for t in titles if t.casefold().startswith("not")]
+    assert titles[: len(prefix)] == prefix  # prefixes first (none may exist) ...
+    assert all("not" in t.casefold() for t in titles)  # ... then titles holding it
+    assert [n.title for n in model.filtered("perm")][0] == "Permanent notes"
+    assert [n.title for n in model.filtered("permanant")] == ["Permanent notes"]  # a typo
+    assert model.filtered("qqqqqq") == []
+
+
+def test_filter_by_tags_is_any_of_them(sample_vault: Path) -> None:
+    model = model_of(sample_vault)
+    a, b = "histoire", "méthode"
+    both = model.filtered(tags=[a, b])
+    assert {n.path for n in both} == {n.path for n in model.notes.values()
+                                      if a in n.tags or b in n.tags}
+
+
+def test_history_is_a_browser_history() -> None:
+    history = History()
+    for path in ("a", "b", "c"):
+        history.visit(path)
+    assert history.back() == "b" and history.back() == "a" and history.back() is None
+    assert history.forward() == "b"
+    history.visit("d")  # a new visit drops what was ahead
+    assert history.forward() is None and history.back_stack == ["a", "b"]
+    history.forget({"b", "d"})
+    assert history.current == "a" and history.back_stack == []
+
+
+def test_neighbourhood_grows_with_depth_and_follows_direction(sample_vault: Path) -> None:
+    model = model_of(sample_vault)
+    one = model.neighbourhood(ZETTELKASTEN, 1, "both")
+    two = model.neighbourhood(ZETTELKASTEN, 2, "both")
+    assert set(one) <= set(two)
+    assert set(one[ZETTELKASTEN]) == (set(model.graph.links_to(ZETTELKASTEN))
+                                      | set(model.graph.linked_from(ZETTELKASTEN)))
+    assert set(model.neighbourhood(ZETTELKASTEN, 1, "out")[ZETTELKASTEN]) == \
+        set(model.graph.links_to(ZETTELKASTEN))
+
+
+def test_render_marks_broken_and_selected_links(sample_vault: Path) -> None:
+    model = model_of(sample_vault)
+    text = model.render(ZETTELKASTEN, selected=1)
+    assert "**▶ [Paul Otlet](zettel:1)**" in text
+    assert "[[" not in text
+    hypertext = model.render("20240110113000.md")
+    assert "Project Xanadu ✗" in hypertext
+
+
+def test_read_changes_nothing_until_adopted(sample_vault: Path) -> None:
+    model = model_of(sample_vault)
+    (sample_vault / "new.md").write_text("---\ntitle: New\n---\n", encoding="utf-8")
+    notes = model.notes
+    vault, fingerprint = model.read()  # as a worker does, while the screen reads the model
+    assert model.notes is notes and "new.md" not in model.notes
+    model.adopt(vault, fingerprint)
+    assert "new.md" in model.notes and not model.changed_on_disk()
+
+
+def test_summary_gives_the_list_before_the_vault_is_read(sample_vault: Path) -> None:
+    model_of(sample_vault)  # saves the summary
+    again = VaultModel(sample_vault)
+    assert again.load_summary() and not again.complete
+    assert len(again.notes) == 23 and again.notes[ZETTELKASTEN].body == ""
+    assert "slip box" in again.note(ZETTELKASTEN).body  # read from its file
+    assert "Niklas Luhmann" in again.render(ZETTELKASTEN)  # titles by id meanwhile
