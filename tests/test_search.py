@@ -259,3 +259,12 @@ def test_cli_search_when_the_index_cannot_be_written(make_vault: MakeVault) -> N
     result = CliRunner().invoke(main, ["search", "donnees", str(root)])
     assert result.exit_code == 2
     assert "cannot use the search index" in result.stderr and "Traceback" not in result.output
+
+
+def test_snippet_pieces() -> None:
+    from zettel.search_model import Snippet
+
+    snippet = Snippet("a slip box here", ((2, 6), (7, 10)))
+    assert snippet.pieces() == [("a ", False), ("slip", True), (" ", False), ("box", True),
+                                (" here", False)]
+    assert Snippet("plain").pieces() == [("plain", False)]

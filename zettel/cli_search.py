@@ -92,13 +92,9 @@ def _print_hit(hit: Hit) -> None:
     ident = f"  ({hit.id})" if hit.id and hit.id not in hit.title else ""
     click.echo(click.style(where, fg="magenta") + "  " + click.style(hit.title, bold=True)
                + ident + click.style(f"  {hit.score:.2f}", dim=True))
-    text, at, marked = hit.snippet.text, 0, []
-    for start, end in hit.snippet.marks:
-        marked += [text[at:start], click.style(text[start:end], fg="red", bold=True)]
-        at = end
-    marked.append(text[at:])
-    if text:
-        click.echo("    " + "".join(marked))
+    if hit.snippet.text:
+        click.echo("    " + "".join(click.style(piece, fg="red", bold=True) if matched else piece
+                                    for piece, matched in hit.snippet.pieces()))
 
 
 @click.command()

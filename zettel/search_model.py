@@ -66,6 +66,15 @@ class Snippet:
     marks: tuple[tuple[int, int], ...] = ()
     line: int | None = None
 
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The text cut at the marks: (piece, whether it is a matched word)."""
+        out, at = [], 0
+        for start, end in self.marks:
+            out += [(self.text[at:start], False), (self.text[start:end], True)]
+            at = end
+        out.append((self.text[at:], False))
+        return [(piece, matched) for piece, matched in out if piece]
+
 
 @dataclass(frozen=True)
 class Hit:

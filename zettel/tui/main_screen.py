@@ -174,10 +174,10 @@ class MainScreen(Screen[None]):
                                     keep_scroll=keep_scroll, first_line=note.body_line)
 
     def _show_links(self, path: str) -> None:
-        titles = {p: n.title for p, n in self.model.notes.items()}
-        back = [(source, titles[source], context)
+        notes = self.model.notes
+        back = [(source, notes[source].title, context)
                 for source, context in self.model.backlinks(path)]
-        out = [(target, titles[target]) for target in self.model.outgoing(path)]
+        out = [(target, notes[target].title) for target in self.model.outgoing(path)]
         self.query_one(LinksPanel).show(back, out, ready=self.model.graph is not None)
 
     def _show_trail(self) -> None:

@@ -110,14 +110,13 @@ def _hit_text(hit: Hit, readable: Callable[[str], str]) -> Text:
     text = Text(hit.title, style="bold")
     text.append(" · " + hit.path + (f":{hit.snippet.line}" if hit.snippet.line else ""),
                 style="dim")
-    snippet, at = hit.snippet.text, 0
-    if snippet:
+    if hit.snippet.text:
         text.append("\n")
-        for start, end in hit.snippet.marks:
-            text.append(readable(snippet[at:start]))
-            text.append(snippet[start:end], style="bold reverse")
-            at = end
-        text.append(readable(snippet[at:]))
+        for piece, matched in hit.snippet.pieces():
+            if matched:
+                text.append(piece, style="bold reverse")
+            else:
+                text.append(readable(piece))
     return text
 
 

@@ -64,9 +64,10 @@ class NoteList(DataTable[Text]):
 
     def point_at(self, path: str) -> None:
         """Put the cursor on ``path`` if it is listed (the note shown)."""
-        if path in self.paths and self.cursor_row != self.paths.index(path):
+        row = self.paths.index(path) if path in self.paths else None
+        if row is not None and self.cursor_row != row:
             with self.prevent(DataTable.RowHighlighted):
-                self.move_cursor(row=self.paths.index(path), animate=False)
+                self.move_cursor(row=row, animate=False)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
