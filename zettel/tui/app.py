@@ -18,7 +18,7 @@ from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from zettel.config import ConfigError
+from zettel.config import STATE_DIR, ConfigError
 from zettel.model import count
 from zettel.tui.main_screen import MainScreen
 from zettel.tui.model import History, VaultModel
@@ -34,7 +34,7 @@ from zettel.vault import Vault, VaultError
 if TYPE_CHECKING:
     from zettel.search_model import Results
 
-#: How often the files are compared with what is shown (seconds).
+#: Where the files cannot be watched, how often they are compared with what is shown (s).
 WATCH_EVERY = 1.0
 #: After the vault could not be read, how long before trying again (seconds).
 RETRY_AFTER = 5.0
@@ -103,6 +103,7 @@ class ZettelApp(App[None]):
         self._index: Any = None
         self._index_lock = threading.Lock()
         self._index_status = ""
+        self._stop = threading.Event()
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.model)
@@ -124,7 +125,7 @@ class ZettelApp(App[None]):
     def on_mount(self) -> None:
         self.sub_title = self.model.root.name
         if self._watch:
-            self.set_interval(WATCH_EVERY, self._check_disk)
+            self._watch_files()
 
     @on(MainScreen.Composed)
     def _fill(self) -> None:
@@ -153,7 +154,7 @@ class ZettelApp(App[None]):
     def _load_failed(self, reason: str) -> None:
         """Keep showing what was read; look again in a few seconds."""
         self.notify(f"Cannot read the vault: {reason}", severity="error", timeout=6)
-        self.set_timer(RETRY_AFTER, self.ready.set)
+        self.set_timer(RETRY_AFTER, self._resume_watching)
 
     def _loaded(self, select: str | None, vault: Vault, fingerprint: str) -> None:
         """On the UI thread: take the notes read, and show them."""
@@ -162,7 +163,7 @@ class ZettelApp(App[None]):
             return
         self.main.show_vault(select)
         self._status(count(len(self.model.notes), "note") + "; checking links…")
-        self.ready.set()
+        self._resume_watching()
 
     def _analysed(self) -> None:
         if self.screen_stack and self.model.report is not None:
@@ -207,7 +208,39 @@ class ZettelApp(App[None]):
             return self._index.search(text, limit=30, count=False)  # type: ignore[no-any-return]
 
     @work(thread=True, exclusive=True, group="watch")
+    def _watch_files(self) -> None:
+        """Look at the vault again whenever a file in it changes (watchfiles:
+        inotify, FSEvents or ReadDirectoryChanges; no polling)."""
+        from watchfiles import watch  # noqa: PLC0415 - only when watching
+
+        ours = [self.model.root / STATE_DIR / name for name in ("cache", "index")]
+
+        def wanted(_change: object, path: str) -> bool:  # not zettel's own writes
+            return not any(Path(path).is_relative_to(folder) for folder in ours)
+
+        try:
+            for _ in watch(self.model.root, watch_filter=wanted, debounce=200,
+                           stop_event=self._stop, raise_interrupt=False):
+                self._check_disk()
+        except (OSError, RuntimeError) as err:  # e.g. the inotify watch limit
+            self.call_from_thread(self.notify, f"Cannot watch the files ({err}); "
+                                  f"looking every {WATCH_EVERY:g} s instead", severity="warning")
+            self.call_from_thread(self.set_interval, WATCH_EVERY, self._check_now)
+
+    @work(thread=True, exclusive=True, group="check")
+    def _check_now(self) -> None:
+        self._check_disk()
+
+    def _resume_watching(self) -> None:
+        """After a reload: take changes again, and catch any made during it."""
+        self.ready.set()
+        self._check_now()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
     def _check_disk(self) -> None:
+        """(In a worker.) Reload if the files differ from what is shown."""
         if not self.ready.is_set():
             return
         try:
