@@ -27,7 +27,7 @@ from zettel.model import Note
 from zettel.vault import FileEntry
 
 #: Bump when the schema or the analysis changes: older indexes are rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INDEX_DIR = "index"
 MANIFEST = "zettel-manifest.pickle"
 CURRENT = "CURRENT"

@@ -3,9 +3,10 @@
 Pure functions, no Whoosh: the search index (`zettel.search`) and anything
 that filters by text (the TUI's note filter) fold text the same way.
 
-- A *word* is a run of letters, digits and underscores, which may hold inner
-  dots (``3.14``, ``e.g``); an apostrophe splits (``l'index`` is ``l`` and
-  ``index``).
+- A *word* is a run of letters, digits and underscores; a number keeps its
+  inner dots (``3.14``, ``2.7.5``), while any other dot, an apostrophe or a
+  hyphen splits (``www.insee.fr`` is ``www``, ``insee``, ``fr``; ``l'index``
+  is ``l`` and ``index``).
 - *Folding* lowercases (``casefold``) and drops accents, so ``donnees`` and
   ``données``, ``Œuvre`` and ``oeuvre`` are the same term.
 - *Stemming* is deliberately light: plurals only, in a way that is safe for
@@ -23,7 +24,7 @@ import unicodedata
 from collections.abc import Iterator
 
 #: A word, over text that may hold decomposed accents (NFD, as macOS writes names).
-WORD = re.compile(r"[\w\u0300-\u036f]+(?:\.[\w\u0300-\u036f]+)*")
+WORD = re.compile(r"\d+(?:\.\d+)+(?![\w\u0300-\u036f])|[\w\u0300-\u036f]+")
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
 _CACHE_LIMIT = 200_000
