@@ -52,6 +52,13 @@ class Manifest:
     #: The manifest file's identity when read, to notice another process's write.
     stamp: tuple[int, int, int] | None = None
 
+    @classmethod
+    def of(cls, generation: int, fingerprint: str, files: Files) -> Manifest:
+        """A manifest for ``files`` as just indexed; while one of them is racy
+        (size -1), no fingerprint, so the next sync compares file by file."""
+        racy = any(size < 0 for size, _, _ in files.values())
+        return cls(generation, None if racy else fingerprint, files)
+
 
 @dataclass
 class Changes:

@@ -437,10 +437,8 @@ class SearchIndex:
             report("writing", 0, 0)
             writer.commit()
             writer = None
-            racy = any(size < 0 for size, _, _ in files.values())
-            manifest = state.Manifest(built.latest_generation(),
-                                      None if racy else listing_fingerprint(*listing), files)
-            state.save_manifest(folder, manifest)
+            state.save_manifest(folder, state.Manifest.of(built.latest_generation(),
+                                                          listing_fingerprint(*listing), files))
             state.switch_to(self.root, folder)
         except BaseException:
             if writer is not None:
@@ -484,11 +482,10 @@ class SearchIndex:
             files.pop(path, None)
         for entry, _, digest in read:
             state.record(files, entry, digest, started_ns)
-        racy = any(size < 0 for size, _, _ in files.values())
         folder = state.current_folder(self.root)
         assert folder is not None
-        state.save_manifest(folder, state.Manifest(opened.latest_generation(),
-                                                   None if racy else fingerprint, files))
+        state.save_manifest(folder, state.Manifest.of(opened.latest_generation(), fingerprint,
+                                                      files))
         self._index = opened
         return changes
 

@@ -224,10 +224,14 @@ def read_note(root: Path | str, rel: str) -> Note:
         with open(os.path.join(root, rel), "rb") as stream:
             data = stream.read()
     except OSError as err:
-        reason = err.strerror or type(err).__name__
-        problem = Problem("unreadable", rel, f"cannot read: {reason}")
-        return Note(path=rel, title=stem_of(rel), problems=(problem,))
+        return _unreadable(rel, err)
     return parse_bytes(rel, data)
+
+
+def _unreadable(rel: str, err: OSError) -> Note:
+    reason = err.strerror or type(err).__name__
+    return Note(path=rel, title=stem_of(rel),
+                problems=(Problem("unreadable", rel, f"cannot read: {reason}"),))
 
 
 def read_with_digest(root: Path | str, rel: str) -> tuple[Note, str | None]:
@@ -235,8 +239,8 @@ def read_with_digest(root: Path | str, rel: str) -> tuple[Note, str | None]:
     try:
         with open(os.path.join(root, rel), "rb") as stream:
             data = stream.read()
-    except OSError:
-        return read_note(root, rel), None
+    except OSError as err:
+        return _unreadable(rel, err), None
     return parse_bytes(rel, data), content_digest(data)
 
 
