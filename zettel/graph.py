@@ -19,13 +19,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-import networkx as nx
-
+from zettel.lazy import lazy_module
 from zettel.model import Link, Note, is_utf8
 from zettel.perf import paused_gc
 from zettel.resolve import Resolution, Resolver
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_module("networkx")  # imported when a graph is first built
 
 EXPORT_FORMATS = ("graphml", "gexf", "json", "dot")
 
