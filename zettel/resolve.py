@@ -25,9 +25,9 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 
-from zettel.model import Link, Note
+from zettel.model import Link
 
 Status = Literal["resolved", "ambiguous", "broken"]
 STEPS = ("id", "path", "stem", "title", "alias")
@@ -65,6 +65,19 @@ def values_under(table: dict[str, str | list[str]], key: str) -> tuple[str, ...]
     return (found,) if isinstance(found, str) else tuple(found)
 
 
+class Named(Protocol):
+    """What resolution needs of a note (a `zettel.model.Note` has it)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
 class Resolution(NamedTuple):
     """Where a link target leads.
 
@@ -90,7 +103,7 @@ _BROKEN = Resolution("broken")
 class Resolver:
     """Resolves link targets against one vault's notes and files."""
 
-    def __init__(self, notes: Iterable[Note], files: Iterable[str] = (),
+    def __init__(self, notes: Iterable[Named], files: Iterable[str] = (),
                  extensions: Iterable[str] = ("md", "markdown", "txt")) -> None:
         self.extensions = tuple(e.lower() for e in extensions)
         # key -> the one path with that key, or a list when there are several
