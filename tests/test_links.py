@@ -94,3 +94,28 @@ def test_long_paragraph_context_is_cut_around_the_link() -> None:
 def test_wiki_link_is_not_also_a_markdown_link() -> None:
     links, _, _ = scan_body("[[a]](b.md)")
     assert [link.kind for link in links] == ["wiki"]
+
+
+def test_line_and_column_of_every_link_in_a_big_note() -> None:
+    lines = [f"{' ' * (i % 7)}x{i} [[n{i}]] y ![[p{i}.png]] [t](m{i}.md)" if i % 3 else ""
+             for i in range(20_000)]
+    refs = [f"[r{i}]: ref{i}.md" for i in range(0, 20_000, 500)]
+    note = parse_text("big.md", "---\ntitle: Big\n---\n" + "\n".join(lines + refs) + "\n")
+    expected = []
+    for i, text in enumerate(lines):
+        if text:  # each link starts where its first bracket (or the embed's !) is written
+            expected += [(f"n{i}", i + 4, text.index("[[n") + 1),
+                         (f"p{i}.png", i + 4, text.index("![[p") + 1),
+                         (f"m{i}.md", i + 4, text.index("[t](") + 1)]
+    for j, ref in enumerate(refs):
+        expected.append((ref.split(": ")[1], len(lines) + j + 4, 1))
+    got = [(link.target, link.line, link.column) for link in note.links]
+    assert got == expected
+
+
+def test_footnotes_are_not_links() -> None:
+    body = ("A claim[^1] and another[^note].\n\n[^1]: Luhmann, 1981, p. 3.\n"
+            "[^note]: https://example.org and see [[real]].\n[ref]: doc.md\n")
+    links, _, _ = scan_body(body)
+    assert [(link.kind, link.target) for link in links] == [("wiki", "real"),
+                                                            ("reference", "doc.md")]

@@ -29,7 +29,10 @@ _LINKS = re.compile(
     r"\([ \t]*(?P<murl><[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*\))"
 )
-_REF_DEF = re.compile(r"^[ ]{0,3}\[(?P<name>[^\[\]\n]+)\]:[ \t]*(?P<url><[^>\n]*>|\S+)", re.M)
+# A reference definition ``[name]: url``; ``[^1]: text`` is a footnote, not a link.
+_REF_DEF = re.compile(
+    r"^[ ]{0,3}\[(?P<name>[^\[\]\n^][^\[\]\n]*)\]:[ \t]*(?P<url><[^>\n]*>|\S+)", re.M)
+_BRACKETED = re.compile(r"\[([^\[\]\n]+)\]")
 _TAG = re.compile(r"#(?<![\w#/&\[(=]#)(\w[\w/-]*)")
 
 
@@ -81,9 +84,29 @@ def first_heading(masked_body: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def _line_col(body: str, pos: int, first_line: int) -> tuple[int, int]:
-    """File line and column (1-based) of offset ``pos`` in a body starting at ``first_line``."""
-    return body.count("\n", 0, pos) + first_line, pos - (body.rfind("\n", 0, pos) + 1) + 1
+class _Lines:
+    """File line and column (1-based) of offsets in a body, for offsets that
+    mostly come in increasing order: each step counts the newlines since the
+    previous offset only, so a whole scan is linear in the body's size."""
+
+    __slots__ = ("_body", "_pos", "_line", "_line_start")
+
+    def __init__(self, body: str, first_line: int) -> None:
+        self._body = body
+        self._pos, self._line, self._line_start = 0, first_line, 0
+
+    def at(self, pos: int) -> tuple[int, int]:
+        body = self._body
+        if pos < self._pos:  # going back: count again from the top (never in a scan)
+            self._line -= body.count("\n", pos, self._pos)
+            self._line_start = body.rfind("\n", 0, pos) + 1
+        else:
+            newlines = body.count("\n", self._pos, pos)
+            if newlines:
+                self._line += newlines
+                self._line_start = body.rfind("\n", self._pos, pos) + 1
+        self._pos = pos
+        return self._line, pos - self._line_start + 1
 
 
 def _split_wiki(inner: str) -> tuple[str, str | None, str | None]:
@@ -118,12 +141,13 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
                 tags.append(tag)
     if "[" not in masked:
         return links, tags, masked
+    lines = _Lines(body, first_line)
     for m in _LINKS.finditer(masked):
         start = m.start()
         embed = start > 0 and masked[start - 1] == "!"
         if embed:
             start -= 1
-        line, col = _line_col(body, start, first_line)
+        line, col = lines.at(start)
         wiki = m.group("wiki")
         if wiki is not None:
             target, heading, label = _split_wiki(wiki)
@@ -137,17 +161,32 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
             links.append(link)
     if "]:" in masked:
         before = len(links)
-        for m in _REF_DEF.finditer(masked):
-            name = m.group("name")
-            line, col = _line_col(body, m.start(), first_line)
-            use = masked.find("[" + name + "]")  # the context is that of its first use
-            at = use if 0 <= use < m.start() or use > m.end() else m.start()
-            link = _url_link(m.group("url"), "reference", line, col, at, name)
-            if link is not None:
-                links.append(link)
+        _reference_links(masked, _Lines(body, first_line), links)
         if len(links) > before:
             links.sort(key=lambda link: (link.line, link.column))
     return links, tags, masked
+
+
+def _reference_links(masked: str, lines: _Lines, links: list[Link]) -> None:
+    """Add a link for each reference definition ``[name]: url`` of ``masked``.
+
+    Its offset, which gives its context, is where ``[name]`` is first written
+    outside the definition itself (the definition when it is not used).
+    """
+    uses: dict[str, list[int]] | None = None
+    for m in _REF_DEF.finditer(masked):
+        if uses is None:  # every "[name]" once, in one pass: at most two places each
+            uses = {}
+            for use in _BRACKETED.finditer(masked):
+                seen = uses.setdefault(use.group(1), [])
+                if len(seen) < 2:
+                    seen.append(use.start())
+        name = m.group("name")
+        line, col = lines.at(m.start())
+        at = next((p for p in uses.get(name, ()) if not m.start() <= p < m.end()), m.start())
+        link = _url_link(m.group("url"), "reference", line, col, at, name)
+        if link is not None:
+            links.append(link)
 
 
 def _url_link(url: str, kind: LinkKind, line: int, col: int, offset: int,
