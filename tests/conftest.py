@@ -17,6 +17,15 @@ SEEDS = Path(os.environ.get("ZETTEL_SEEDS", ROOT.parent / "shared" / "seeds"))
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 
 
+@pytest.fixture(autouse=True)
+def user_settings(tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty user settings folder, never the real one."""
+    folder = tmp_path_factory.mktemp("user-config")
+    monkeypatch.setenv("ZETTEL_CONFIG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def make_vault(tmp_path: Path) -> MakeVault:
     """Write ``{relative path: text or bytes}`` into a fresh folder; return it."""

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner, Result
 
-from zettel.config import Config
-from zettel.create import CreateError, editor_command, front_matter, new_note, slugify
+from zettel.cli import main
+from zettel.config import Config, UserSettings
+from zettel.create import (
+    CreateError,
+    Editor,
+    EditorError,
+    choose_editor,
+    front_matter,
+    new_note,
+    slugify,
+)
 from zettel.parse import parse_bytes
 
 NOON = datetime(2023, 9, 27, 14, 2, 47, 123456)
@@ -112,9 +129,168 @@ def test_front_matter_quotes_what_yaml_would_misread() -> None:
     assert data == {"title": "yes: no #1", "id": "20230927140247", "types": [], "tags": ["a, b"]}
 
 
-def test_editor_command_is_split_not_shelled() -> None:
+def test_editor_is_split_not_shelled(tmp_path: Path) -> None:
     env = {"VISUAL": "code --wait", "EDITOR": "vi"}
-    assert editor_command(Config(), env) == ["code", "--wait"]
-    assert editor_command(Config(), {"EDITOR": "'my editor' -x"}) == ["my editor", "-x"]
-    assert editor_command(Config(editor="nano"), env) == ["nano"]
-    assert editor_command(Config(), {}) is None
+    none = UserSettings()
+    assert choose_editor(Config(), tmp_path, env, none).command == ["code", "--wait"]
+    assert choose_editor(Config(), tmp_path, {"EDITOR": "'my editor' -x"}, none).command == [
+        "my editor", "-x"]
+    assert choose_editor(Config(), tmp_path, env, UserSettings(editor="nano")).command == ["nano"]
+    assert choose_editor(Config(), tmp_path, {}, none).command is None
+
+
+def test_the_vaults_editor_is_used_only_when_the_vault_is_trusted(tmp_path: Path) -> None:
+    env = {"EDITOR": "vi"}
+    config = Config(editor="nano -x")
+    untrusted = choose_editor(config, tmp_path, env, UserSettings())
+    assert untrusted.command == ["vi"] and "zettel trust" in (untrusted.notice or "")
+    trusted = choose_editor(config, tmp_path, env, UserSettings(trusted=(str(tmp_path),)))
+    assert trusted == Editor(["nano", "-x"], None)
+
+
+def test_an_editor_with_an_unbalanced_quote_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(EditorError, match=r"\$EDITOR.*closing quotation"):
+        choose_editor(Config(), tmp_path, {"EDITOR": 'vim "'}, UserSettings())
+
+
+def test_a_title_holding_a_template_field_is_kept_as_written(tmp_path: Path) -> None:
+    (tmp_path / ".zettel" / "templates").mkdir(parents=True)
+    (tmp_path / ".zettel" / "templates" / "default.md").write_text("# {{title}}\n",
+                                                                   encoding="utf-8")
+    path = new_note(tmp_path, "About {{id}}", config=Config(), now=NOON)
+    assert path.read_text(encoding="utf-8").endswith("---\n\n# About {{id}}\n")
+
+
+# -- zettel new, the command
+
+
+def zettel(*args: str, env: dict[str, str] | None = None) -> Result:
+    """Run the zettel command in this process; exceptions are caught, as the shell sees them."""
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def one_line_error(result: Result) -> str:
+    """The error of a failed command: exit 2, one line on stderr (after any notices
+    starting with 'zettel:'), no exception escaped."""
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    assert isinstance(result.exception, SystemExit)
+    *notices, error = result.stderr.strip().splitlines()
+    assert all(line.startswith("zettel: ") for line in notices), result.stderr
+    assert error.startswith("Error: ")
+    return error
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make ``folder`` unwritable, even for root (chattr +i), for the ``with`` block."""
+    if getattr(os, "geteuid", lambda: 1)() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(folder)],
+                                        capture_output=True).returncode:
+        pytest.skip("running as root, and chattr +i is not available to make a folder read-only")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("state_folder", [False, True], ids=["no-.zettel", "with-.zettel"])
+def test_new_in_a_read_only_vault_is_a_one_line_error(tmp_path: Path, state_folder: bool) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "a.md").write_text("---\ntitle: A\n---\n", encoding="utf-8")
+    if state_folder:  # only the notes' folder is read-only: the id is reserved, the file is not
+        (vault / ".zettel").mkdir()
+    with read_only(vault):
+        result = zettel("new", "Idea", "--no-edit", "--vault", str(vault))
+    assert "cannot create" in one_line_error(result)
+    assert sorted(p.name for p in vault.glob("*.md")) == ["a.md"]
+
+
+def test_an_unbalanced_quote_in_editor_keeps_the_note_and_fails_in_one_line(
+        tmp_path: Path) -> None:
+    result = zettel("new", "Kept", "--vault", str(tmp_path),
+                    env={"VISUAL": "", "EDITOR": 'vim "'})
+    message = one_line_error(result)
+    assert "the note was created" in message and "$EDITOR" in message
+    created = Path(result.stdout.strip())
+    assert created.parent == tmp_path and "title: Kept" in created.read_text(encoding="utf-8")
+
+
+def test_the_users_editor_setting_comes_before_visual(tmp_path: Path,
+                                                      user_settings: Path) -> None:
+    log = tmp_path / "log.txt"
+    script = tmp_path / "editor.py"
+    script.write_text(f"import sys\nopen({str(log)!r}, 'a').write(sys.argv[1] + '\\n')\n",
+                      encoding="utf-8")
+    (user_settings / "config.yaml").write_text(
+        f"editor: {shlex.quote(sys.executable)} {shlex.quote(str(script))}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    result = zettel("new", "Mine", "--vault", str(vault),
+                    env={"VISUAL": str(tmp_path / "no-such-editor")})
+    assert result.exit_code == 0, result.stderr
+    assert log.read_text(encoding="utf-8") == result.stdout
+
+
+# -- parallel zettel new
+
+PARALLEL = 50
+PATTERNS = ("{id}.md", "{id}-{slug}.md", "{slug}.md")
+# One interpreter imports zettel, then forks PARALLEL processes that wait on a pipe and, when
+# it closes, all run `zettel new` at once in each vault (the same second; ten titles, each
+# used by five processes).
+_FORK_AND_CREATE = """
+import os, sys, traceback
+from zettel.cli import main
+go, start = os.pipe()
+children = []
+for n in range(int(sys.argv[1])):
+    pid = os.fork()
+    if pid == 0:
+        os.close(start)
+        os.read(go, 1)
+        try:
+            for vault in sys.argv[2:]:
+                main(["new", f"Idea {n % 10}", "--tag", f"p{n}", "--no-edit", "--vault", vault],
+                     prog_name="zettel", standalone_mode=False)
+            sys.stdout.flush()
+            os._exit(0)
+        except BaseException:
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+    children.append(pid)
+os.close(start)
+failed = [pid for pid in children if os.waitpid(pid, 0)[1] != 0]
+sys.exit(f"{len(failed)} of the processes failed" if failed else 0)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_parallel_new_gives_distinct_ids_with_every_file_name_pattern(tmp_path: Path) -> None:
+    vaults = []
+    for i, pattern in enumerate(PATTERNS):
+        vault = tmp_path / f"vault{i}"
+        (vault / ".zettel").mkdir(parents=True)
+        (vault / ".zettel" / "config.yaml").write_text(f'filename: "{pattern}"\n',
+                                                       encoding="utf-8")
+        vaults.append(vault)
+    done = subprocess.run([sys.executable, "-c", _FORK_AND_CREATE, str(PARALLEL), *map(str, vaults)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.split()
+    for vault in vaults:
+        files = sorted(vault.glob("*.md"))
+        notes = [parse_bytes(p.name, p.read_bytes()) for p in files]
+        assert len(files) == PARALLEL
+        assert len({note.id for note in notes}) == PARALLEL  # every id distinct
+        assert sorted(tag for note in notes for tag in note.tags) == sorted(
+            f"p{n}" for n in range(PARALLEL))  # one file per process: none overwritten
+        assert sorted(p for p in printed if Path(p).parent == vault) == [str(p) for p in files]

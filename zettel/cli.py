@@ -34,7 +34,8 @@ from zettel.cli_common import (
     vault_path,
 )
 from zettel.cli_search import index_command, related, search
-from zettel.create import CreateError, editor_command, new_note, open_in_editor
+from zettel.config import ConfigError, set_trust, user_config_path
+from zettel.create import CreateError, choose_editor, new_note, open_in_editor
 from zettel.graph import EXPORT_FORMATS
 from zettel.model import count
 from zettel.vault import scan_folder
@@ -241,10 +242,12 @@ def tags(vault: str | None, as_json: bool) -> None:
 @click.option("--vault", "vault", envvar="ZETTEL_VAULT", help=VAULT_HELP)
 def new(title: str, types: tuple[str, ...], tag_list: tuple[str, ...], no_edit: bool,
         vault: str | None) -> None:
-    """Create a note with a new timestamp id and open it in $VISUAL/$EDITOR.
+    """Create a note with a new timestamp id and open it in your editor.
 
-    The file is never overwritten: when the id or the name is taken, the next
-    free second is used. Prints the new note's path.
+    The editor is $VISUAL, else $EDITOR, or the user's settings (`zettel trust`
+    lets a vault's own settings choose it). The file is never overwritten: when
+    the id or the name is taken, the next free second is used. Prints the new
+    note's path.
     """
     opened = open_or_fail(vault)
     taken = [note.id for note in opened.notes if note.id]
@@ -256,17 +259,45 @@ def new(title: str, types: tuple[str, ...], tag_list: tuple[str, ...], no_edit: 
     click.echo(str(path))
     if no_edit:
         return
-    command = editor_command(opened.config)
-    if command is None:
-        click.echo("zettel: no editor set ($VISUAL, $EDITOR or 'editor' in config.yaml)",
-                   err=True)
+    try:
+        editor = choose_editor(opened.config, opened.root)
+    except (CreateError, ConfigError) as err:
+        raise UsageProblem(f"the note was created, not opened: {err}") from err
+    if editor.notice:
+        click.echo(f"zettel: {editor.notice}", err=True)
+    if editor.command is None:
+        click.echo(f"zettel: no editor set ($VISUAL, $EDITOR or 'editor' in "
+                   f"{user_config_path()})", err=True)
         return
     try:
-        status = open_in_editor(command, path)
+        status = open_in_editor(editor.command, path)
     except OSError as err:
-        raise UsageProblem(f"cannot run editor '{command[0]}': {err.strerror or err}") from err
+        raise UsageProblem(f"cannot run editor '{editor.command[0]}': "
+                           f"{err.strerror or err}") from err
     if status:
         click.echo(f"zettel: the editor exited with status {status}", err=True)
+
+
+@main.command()
+@vault_argument
+@click.option("--revoke", is_flag=True, help="No longer trust the vault.")
+def trust(vault: str | None, revoke: bool) -> None:
+    """Trust a vault: let its .zettel/config.yaml choose the editor.
+
+    A vault's settings travel with it (a clone, an archive), so zettel ignores
+    the editor they name unless you trust the vault. Recorded, by the vault's
+    resolved path, in your own settings (docs/format.md).
+    """
+    root = vault_path(vault)
+    if not root.is_dir():
+        raise UsageProblem(f"vault '{root}' is not a folder" if root.exists()
+                           else f"vault '{root}' does not exist")
+    with usage_errors():
+        changed = set_trust(root, not revoke)
+    state = {(False, True): "is now trusted", (False, False): "was already trusted",
+             (True, True): "is no longer trusted", (True, False): "was not trusted"}
+    click.echo(f"zettel: {root.resolve()} {state[revoke, changed]} ({user_config_path()})",
+               err=True)
 
 
 @main.command()

@@ -1,36 +1,60 @@
 """Creating notes: the one module that writes into the vault.
 
 A new note gets a timestamp id (local time, ``YYYYMMDDHHMMSS``). When that id
-is taken in the vault, or the file name is, the next free second is used, so
-two notes created in the same second get distinct ids. The file is created
-with ``O_CREAT | O_EXCL``: an existing file is never overwritten, even when
-another process creates the same name at the same moment.
+is taken in the vault, or reserved by another ``zettel new`` running at the
+same moment, or its file name is taken, the next free second is used, so two
+notes created in the same second get distinct ids. An id is reserved by
+creating ``.zettel/ids/<id>`` exclusively; the file is created with
+``O_CREAT | O_EXCL``: an existing file is never overwritten, even when another
+process creates the same name at the same moment.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import subprocess
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import yaml
 
-from zettel.config import STATE_DIR, Config
+from zettel.config import (
+    STATE_DIR,
+    Config,
+    ConfigError,
+    UserSettings,
+    load_user_settings,
+    read_inside,
+    user_config_path,
+)
+from zettel.statedir import UnsafeStateDir, state_path
 
-#: How many seconds past "now" are tried before giving up.
+#: How many seconds past "now" (or names, for a ``{slug}`` pattern) are tried before giving up.
 MAX_TRIES = 10_000
+#: The folder, under ``.zettel/``, of the ids being given to new notes.
+IDS_DIR = "ids"
+#: Reservations of ids this much older than "now" are removed.
+KEEP_RESERVATIONS = timedelta(days=1)
+_ID_NAME = re.compile(r"\d{14}")
+_FIELD = re.compile(r"\{\{(title|id|date)\}\}")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*#\[\]^]+')
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 class CreateError(Exception):
     """A note could not be created (bad title, unusable template, no free name)."""
+
+
+class EditorError(CreateError):
+    """The editor setting cannot be used (it cannot be split into words)."""
 
 
 class _IndentedDumper(yaml.SafeDumper):
@@ -67,10 +91,9 @@ def front_matter(title: str, note_id: str, types: Iterable[str], tags: Iterable[
 
 
 def render_template(template: str, values: Mapping[str, str]) -> str:
-    """Fill ``{{title}}``, ``{{id}}`` and ``{{date}}`` in a template body."""
-    for key, value in values.items():
-        template = template.replace("{{" + key + "}}", value)
-    return template
+    """Fill ``{{title}}``, ``{{id}}`` and ``{{date}}`` in a template body (in one pass:
+    a title holding ``{{id}}`` stays as written)."""
+    return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def new_note(
@@ -94,55 +117,142 @@ def new_note(
     template = _read_template(root, config)
     taken = {t.lower() for t in taken_ids}
     moment = (now or datetime.now()).replace(microsecond=0)
+    reservations = _reservations(root, moment)
     slug = slugify(title)
-    counter = 1
     for _ in range(MAX_TRIES):
         note_id = moment.strftime("%Y%m%d%H%M%S")
-        if note_id in taken:
-            moment += timedelta(seconds=1)
-            continue
-        name = config.filename.replace("{id}", note_id).replace("{slug}", slug)
-        if not config.is_note_name(name):
-            name += ".md"
-        if "{id}" not in config.filename and counter > 1:
-            stem, _, ext = name.rpartition(".")
-            name = f"{stem}-{counter}.{ext}"
-        path = root / name
-        body = render_template(template, {"title": title, "id": note_id,
-                                          "date": moment.strftime("%Y-%m-%d")})
-        text = front_matter(title, note_id, types, tags) + ("\n" + body if body else "")
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            moment += timedelta(seconds=1)
-            counter += 1
-            continue
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        return path
-    raise CreateError(f"no free file name for '{title}' after {MAX_TRIES} tries")
+        if note_id not in taken and _reserve(reservations, note_id):
+            body = render_template(template, {"title": title, "id": note_id,
+                                              "date": moment.strftime("%Y-%m-%d")})
+            text = front_matter(title, note_id, types, tags) + ("\n" + body if body else "")
+            for name in _names(config, note_id, slug):
+                path = root / name
+                if _create(path, text):
+                    return path
+            if "{id}" not in config.filename:
+                break  # every name for this slug is taken: another id would not help
+        moment += timedelta(seconds=1)
+    raise CreateError(f"no free id or file name for '{title}' after {MAX_TRIES} tries")
+
+
+def _names(config: Config, note_id: str, slug: str) -> Iterator[str]:
+    """File names to try for the note: one with an ``{id}`` pattern (a taken name
+    means the next id), else ``slug.md``, ``slug-2.md``, …"""
+    name = config.filename.replace("{id}", note_id).replace("{slug}", slug)
+    if not config.is_note_name(name):
+        name += ".md"
+    yield name
+    if "{id}" not in config.filename:
+        stem, _, ext = name.rpartition(".")
+        for counter in range(2, MAX_TRIES):
+            yield f"{stem}-{counter}.{ext}"
+
+
+def _create(path: Path, text: str) -> bool:
+    """Write ``text`` to the new file ``path``; False when the name is taken."""
+    try:
+        fd = os.open(path, _CREATE, 0o644)
+    except FileExistsError:
+        return False
+    except OSError as err:
+        raise CreateError(f"cannot create '{path}': {err.strerror or err}") from err
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        out.write(text)
+    return True
+
+
+def _reservations(root: Path, moment: datetime) -> Path:
+    """The checked ``.zettel/ids/`` folder, made if needed, with the reservations of
+    ids older than `KEEP_RESERVATIONS` before ``moment`` removed."""
+    try:
+        folder = state_path(root, IDS_DIR, create=True)
+        _create(folder / ".gitignore", "# ids being given to new notes (zettel new)\n*\n")
+        oldest = (moment - KEEP_RESERVATIONS).strftime("%Y%m%d%H%M%S")
+        with os.scandir(folder) as entries:
+            stale = [e.name for e in entries if _ID_NAME.fullmatch(e.name) and e.name < oldest]
+        for name in stale:
+            with contextlib.suppress(FileNotFoundError):  # removed by another process
+                os.unlink(folder / name)
+    except UnsafeStateDir as err:
+        raise CreateError(str(err)) from err
+    except OSError as err:
+        raise CreateError(f"cannot create a note in '{root}': {err.strerror or err} "
+                          f"({STATE_DIR}/{IDS_DIR})") from err
+    return folder
+
+
+def _reserve(folder: Path, note_id: str) -> bool:
+    """Reserve ``note_id`` for this process; False when another one has it."""
+    try:
+        os.close(os.open(folder / note_id, _CREATE, 0o644))
+    except FileExistsError:
+        return False
+    except OSError as err:
+        raise CreateError(f"cannot reserve id {note_id} in '{folder}': "
+                          f"{err.strerror or err}") from err
+    return True
 
 
 def _read_template(root: Path, config: Config) -> str:
-    path = root / STATE_DIR / config.template
+    """The template's text ('' when there is none): a regular file inside ``.zettel/``."""
+    if not _is_plain_relative(config.template):
+        raise CreateError(f"{STATE_DIR}/config.yaml: 'template' must be a path inside "
+                          f"{STATE_DIR}/, such as 'templates/default.md' (not an absolute "
+                          "path, no '..')")
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return ""
-    except (OSError, UnicodeDecodeError) as err:
-        raise CreateError(f"template {path} cannot be read: {err}") from err
+        folder = state_path(root)
+        text = read_inside(folder / config.template, folder,
+                           f"template '{STATE_DIR}/{config.template}'")
+    except (ConfigError, UnsafeStateDir) as err:
+        raise CreateError(str(err)) from err
+    return text or ""
 
 
-def editor_command(config: Config, environ: Mapping[str, str] = os.environ) -> list[str] | None:
-    """The editor to run: the config's, else ``$VISUAL``, else ``$EDITOR``.
+def _is_plain_relative(path: str) -> bool:
+    """A non-empty relative path with no ``..`` (in POSIX or Windows spelling)."""
+    posix, windows = PurePosixPath(path), PureWindowsPath(path)
+    return (bool(path.strip()) and not posix.is_absolute() and not windows.drive
+            and not windows.root and ".." not in posix.parts and ".." not in windows.parts)
+
+
+@dataclass(frozen=True)
+class Editor:
+    """The editor to run (None: none is set) and, when the vault's settings name
+    one that was ignored because the vault is not trusted, a notice saying so."""
+
+    command: list[str] | None
+    notice: str | None = None
+
+
+def choose_editor(config: Config, root: Path, environ: Mapping[str, str] = os.environ,
+                  user: UserSettings | None = None) -> Editor:
+    """The editor: the vault's ``editor`` if the user trusts the vault, else the
+    user's ``editor`` setting, else ``$VISUAL``, else ``$EDITOR``.
 
     Split as a shell would split it (``code --wait`` is two words) but never
-    run through a shell. None when no editor is set.
+    run through a shell. Raises `EditorError` when it cannot be split, and
+    `zettel.config.ConfigError` when the user's settings cannot be read.
     """
-    for value in (config.editor, environ.get("VISUAL"), environ.get("EDITOR")):
+    user = load_user_settings() if user is None else user
+    notice = None
+    candidates: list[tuple[str, str | None]] = []
+    if config.editor and config.editor.strip():
+        if user.trusts(root):
+            candidates.append((f"'editor' in {STATE_DIR}/config.yaml", config.editor))
+        else:
+            notice = (f"this vault's {STATE_DIR}/config.yaml sets an editor; it is ignored "
+                      "because you have not trusted this vault (to trust it: zettel trust "
+                      f"{shlex.quote(str(Path(root).resolve()))})")
+    candidates += [(f"'editor' in {user_config_path()}", user.editor),
+                   ("$VISUAL", environ.get("VISUAL")), ("$EDITOR", environ.get("EDITOR"))]
+    for source, value in candidates:
         if value and value.strip():
-            return shlex.split(value)
-    return None
+            try:
+                return Editor(shlex.split(value), notice)
+            except ValueError as err:  # an unbalanced quote
+                raise EditorError(f"the editor in {source} cannot be split into words: "
+                                  f"{str(err).lower()}") from err
+    return Editor(None, notice)
 
 
 def open_in_editor(command: list[str], path: Path) -> int:

@@ -306,13 +306,20 @@ class ZettelApp(App[None]):
 
     def _edit(self, path: str) -> None:
         """Open ``path`` in the editor, then read the vault again and show it."""
-        from zettel.create import editor_command, open_in_editor  # noqa: PLC0415 - when needed
+        from zettel.create import CreateError, choose_editor, open_in_editor  # noqa: PLC0415
 
         assert self.model.vault is not None
+        try:
+            editor = choose_editor(self.model.vault.config, self.model.root)
+        except (CreateError, ConfigError) as err:  # e.g. an unbalanced quote in $EDITOR
+            self.notify(f"Cannot open an editor: {err}", severity="error")
+            return
+        if editor.notice:
+            self.notify(editor.notice[0].upper() + editor.notice[1:], severity="warning")
         self.ready.clear()  # no reload by the file watcher while the editor runs
-        command = editor_command(self.model.vault.config)
+        command = editor.command
         if command is None:
-            self.notify("No editor: set $VISUAL or $EDITOR, or 'editor' in .zettel/config.yaml",
+            self.notify("No editor: set $VISUAL or $EDITOR (or 'editor' in your settings)",
                         severity="error")
         else:
             try:
