@@ -36,6 +36,7 @@ from zettel.cli_common import (
 from zettel.cli_search import index_command, related, search
 from zettel.config import ConfigError, set_trust, user_config_path
 from zettel.create import CreateError, choose_editor, new_note, open_in_editor
+from zettel.display import clean
 from zettel.graph import EXPORT_FORMATS
 from zettel.model import count
 from zettel.vault import scan_folder
@@ -46,9 +47,12 @@ class _CommandOrVault(click.Group):
     the vault to open in the TUI."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and Path(args[0]).is_dir():
-            ctx.meta["zettel.vault"] = args[0]
-            args = args[1:]
+        if args and args[0] not in self.commands:
+            if Path(args[0]).is_dir():
+                ctx.meta["zettel.vault"] = args[0]
+                args = args[1:]
+            elif "/" in args[0] or args[0].startswith((".", "~")):  # a path, not a command
+                raise UsageProblem(f"no such vault: {args[0]}")
         return super().parse_args(ctx, args)
 
 
@@ -107,10 +111,10 @@ def check(vault: str | None, as_json: bool, strict: bool, no_cache: bool) -> Non
 
 def _print_report(report: Report) -> None:
     for p in report.problems:
-        where = f"{p.path}:{p.line}" if p.line else p.path
+        where = f"{clean(p.path)}:{p.line}" if p.line else clean(p.path)
         colour = "red" if p.severity == "error" else "yellow"
         click.echo(f"{where}: " + click.style(f"{p.severity} {p.kind}", fg=colour)
-                   + f": {p.message}")
+                   + f": {clean(p.message)}")
     counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
     summary = (f"{count(report.notes, 'note')}, {count(report.links, 'link')}: "
                f"{count(report.errors, 'error')}, {count(report.warnings, 'warning')}"
@@ -133,7 +137,8 @@ def orphans(vault: str | None, as_json: bool) -> None:
                 "isolated": isolated} for p, isolated in found])
     else:
         for path, isolated in found:
-            click.echo(f"{path}\t{graph.notes[path].title}" + ("\t(isolated)" if isolated else ""))
+            click.echo(f"{clean(path)}\t{clean(graph.notes[path].title)}"
+                       + ("\t(isolated)" if isolated else ""))
     click.echo(f"{count(len(found), 'orphan')} among {count(len(graph.notes), 'note')}",
                err=True)
     sys.exit(EXIT_FINDINGS if found else EXIT_CLEAN)
@@ -158,10 +163,10 @@ def broken(vault: str | None, as_json: bool) -> None:
         dump(rows)
     else:
         for row in rows:
-            hint = f" (did you mean '{row['suggestion']}'?)" if row["suggestion"] else ""
-            click.echo(f"{row['path']}:{row['line']}:{row['column']}: "
-                       + click.style(row["target"], fg="red") + hint)
-            click.echo("    " + " ".join(row["context"].split())[:200])
+            hint = f" (did you mean '{clean(row['suggestion'])}'?)" if row["suggestion"] else ""
+            click.echo(f"{clean(row['path'])}:{row['line']}:{row['column']}: "
+                       + click.style(clean(row["target"]), fg="red") + hint)
+            click.echo("    " + clean(" ".join(row["context"].split())[:200]))
     click.echo(count(len(rows), "broken link"), err=True)
     sys.exit(EXIT_FINDINGS if rows else EXIT_CLEAN)
 
@@ -192,27 +197,28 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
     if as_json:
         dump(data)
         return
-    click.secho(found.title, bold=True)
+    click.secho(clean(found.title), bold=True)
     for key in ("path", "id", "types", "tags", "aliases", "thumbnail"):
         value = data[key]
         if value:
-            click.echo(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+            shown = ", ".join(value) if isinstance(value, list) else value
+            click.echo(f"  {key}: {clean(shown)}")
     for key, value in found.meta.items():
-        click.echo(f"  {key}: {value}")
+        click.echo(f"  {clean(key)}: {clean(str(value))}")
     click.secho(f"\nLinks ({len(outgoing)})", bold=True)
     for link in outgoing:
         if link["status"] != "resolved":
             where = click.style(link["status"], fg="red")
         elif link["path"] in graph.notes:
-            where = f"{graph.notes[link['path']].title} ({link['path']})"
+            where = clean(f"{graph.notes[link['path']].title} ({link['path']})")
         else:
-            where = link["path"]  # an attachment
+            where = clean(link["path"])  # an attachment
         typed = f" [{link['type']}]" if link["type"] else ""
-        click.echo(f"  line {link['line']}: {link['target']}{typed} -> {where}")
+        click.echo(f"  line {link['line']}: {clean(link['target'] + typed)} -> {where}")
     click.secho(f"\nBacklinks ({len(backlinks)})", bold=True)
     for back in backlinks:
-        click.echo(f"  {back['path']}:{back['line']}  {back['title']}")
-        click.echo("      " + " ".join(back["context"].split())[:200])
+        click.echo(f"  {clean(back['path'])}:{back['line']}  {clean(back['title'])}")
+        click.echo("      " + clean(" ".join(back["context"].split())[:200]))
 
 
 @main.command()
@@ -231,7 +237,7 @@ def tags(vault: str | None, as_json: bool) -> None:
     for name, counts in ordered.items():
         click.secho(f"{name.capitalize()} ({len(counts)})", bold=True)
         for value, n in counts.items():
-            click.echo(f"{n:6}  {value}")
+            click.echo(f"{n:6}  {clean(value)}")
 
 
 @main.command()
@@ -311,7 +317,7 @@ def graph(vault: str | None, fmt: str, output: Path | None) -> None:
     knowledge = graph_or_fail(vault)
     knowledge.export(fmt, output if output else sys.stdout)
     if output:
-        click.echo(f"wrote {output} ({knowledge.graph.number_of_nodes()} notes, "
+        click.echo(f"wrote {clean(str(output))} ({knowledge.graph.number_of_nodes()} notes, "
                    f"{knowledge.graph.number_of_edges()} edges)", err=True)
 
 

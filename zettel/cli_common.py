@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import click
 
 from zettel.check import graph_of
 from zettel.config import ConfigError
+from zettel.display import clean, clean_json
 from zettel.graph import KnowledgeGraph
 from zettel.model import Note
 from zettel.vault import Vault, VaultError, open_vault
@@ -23,9 +25,14 @@ VAULT_HELP = "The vault folder (default: $ZETTEL_VAULT, else the current folder)
 
 
 class UsageProblem(click.ClickException):
-    """Bad input from the user: one line on stderr, exit status 2, no traceback."""
+    """Bad input from the user: one line on stderr, exit status 2, no traceback.
+    The message may quote names from the vault: its control characters are shown
+    as escapes (`zettel.display.clean`)."""
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean(message))
 
 
 def vault_path(vault: str | None) -> Path:
@@ -41,7 +48,7 @@ def show_progress(done: int, total: int) -> None:
 
 def show_notices(notices: tuple[str, ...]) -> None:
     for notice in notices:
-        click.secho(f"zettel: {notice}", err=True, fg="yellow")
+        click.secho(f"zettel: {clean(notice)}", err=True, fg="yellow")
 
 
 @contextmanager
@@ -65,7 +72,26 @@ def graph_or_fail(vault: str | None) -> KnowledgeGraph:
 
 
 def dump(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Print ``data`` as JSON; NaN and infinities (front matter such as ``.nan``),
+    which JSON cannot hold, as the strings "NaN", "Infinity" and "-Infinity"; C1
+    and bidi controls as ``\\u`` escapes (`clean_json`)."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    except ValueError:  # a non-finite float somewhere: rare, so looked for only then
+        text = json.dumps(_finite(data), ensure_ascii=False, indent=2, default=str,
+                          allow_nan=False)
+    click.echo(clean_json(text))
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with each NaN or infinite float (value or key) as a string."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return "NaN" if math.isnan(data) else ("Infinity" if data > 0 else "-Infinity")
+    if isinstance(data, dict):
+        return {_finite(key): _finite(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(item) for item in data]
+    return data
 
 
 def fail(message: str) -> NoReturn:

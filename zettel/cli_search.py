@@ -27,6 +27,7 @@ from zettel.cli_common import (
     vault_argument,
     vault_path,
 )
+from zettel.display import clean
 from zettel.model import count
 
 if TYPE_CHECKING:
@@ -88,13 +89,13 @@ def _progress_bar() -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 def _print_hit(hit: Hit) -> None:
-    where = f"{hit.path}:{hit.snippet.line}" if hit.snippet.line else hit.path
-    ident = f"  ({hit.id})" if hit.id and hit.id not in hit.title else ""
-    click.echo(click.style(where, fg="magenta") + "  " + click.style(hit.title, bold=True)
+    where = f"{clean(hit.path)}:{hit.snippet.line}" if hit.snippet.line else clean(hit.path)
+    ident = f"  ({clean(hit.id)})" if hit.id and hit.id not in hit.title else ""
+    click.echo(click.style(where, fg="magenta") + "  " + click.style(clean(hit.title), bold=True)
                + ident + click.style(f"  {hit.score:.2f}", dim=True))
     if hit.snippet.text:
-        click.echo("    " + "".join(click.style(piece, fg="red", bold=True) if matched else piece
-                                    for piece, matched in hit.snippet.pieces()))
+        click.echo("    " + "".join(click.style(clean(piece), fg="red", bold=True) if matched
+                                    else clean(piece) for piece, matched in hit.snippet.pieces()))
 
 
 @click.command()
@@ -153,9 +154,9 @@ def related(note: str, vault: str | None, limit: int, as_json: bool) -> None:
         return
     for row in rows:
         linked = click.style(f"  ({row['linked']})", fg="green") if row["linked"] else ""
-        click.echo(f"{row['score']:7.2f}  {row['path']}  " + click.style(row["title"], bold=True)
-                   + linked)
-    click.echo(f"{count(len(rows), 'note')} related to {target.title}", err=True)
+        click.echo(f"{row['score']:7.2f}  {clean(str(row['path']))}  "
+                   + click.style(clean(str(row["title"])), bold=True) + linked)
+    click.echo(f"{count(len(rows), 'note')} related to {clean(target.title)}", err=True)
 
 
 @click.command("index")

@@ -17,12 +17,14 @@ A link from a note to itself counts for none of these.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from zettel.lazy import lazy_module
-from zettel.model import Link, Note, is_utf8
+from zettel.display import clean_json
+from zettel.model import Link, Note
 from zettel.perf import paused_gc
 from zettel.resolve import Resolution, Resolver
 
@@ -156,7 +158,8 @@ class KnowledgeGraph:
         if fmt not in EXPORT_FORMATS:
             raise ValueError(f"unknown format '{fmt}' (known: {', '.join(EXPORT_FORMATS)})")
         if fmt == "json":
-            _write_text(out, json.dumps(self._node_link(), ensure_ascii=False, indent=1) + "\n")
+            text = json.dumps(self._node_link(), ensure_ascii=False, indent=1)
+            _write_text(out, clean_json(text) + "\n")
         elif fmt == "dot":
             _write_text(out, self._dot())
         else:
@@ -179,11 +182,13 @@ class KnowledgeGraph:
         """A copy with only scalar attributes, as GraphML and GEXF require."""
         flat = nx.DiGraph()
         for path, data in self.graph.nodes(data=True):
-            flat.add_node(_xml_safe(path), note_id=data["id"] or "", title=_xml_safe(data["title"]),
-                          types=", ".join(data["types"]), tags=", ".join(data["tags"]))
+            flat.add_node(_xml_safe(path), note_id=_xml_safe(data["id"] or ""),
+                          title=_xml_safe(data["title"]),
+                          types=_xml_safe(", ".join(data["types"])),
+                          tags=_xml_safe(", ".join(data["tags"])))
         for u, v, data in self.graph.edges(data=True):
             flat.add_edge(_xml_safe(u), _xml_safe(v), weight=data["count"],
-                          types=", ".join(data["types"]))
+                          types=_xml_safe(", ".join(data["types"])))
         return flat
 
     def _dot(self) -> str:
@@ -197,12 +202,16 @@ class KnowledgeGraph:
         return "\n".join(lines) + "\n"
 
 
+#: What XML 1.0 cannot hold, even as a character reference: C0 controls but tab,
+#: newline and carriage return; surrogates (a file name that is not UTF-8); U+FFFE, U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xml_safe(text: str) -> str:
-    """A file name that is not UTF-8 (held as surrogates, which XML cannot carry)
-    written with ``\\udcXX`` escapes; any other text unchanged."""
-    if is_utf8(text):
-        return text
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """``text`` with each character XML cannot hold written as its escape
+    (``\\x1b``, ``\\udcff``); any other text unchanged."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
 
 
 def _dot_id(text: str) -> str:

@@ -18,10 +18,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from zettel.display import clean
 from zettel.model import Note, count
 from zettel.tui.model import History, LinkView, SortKey, VaultModel
 from zettel.tui.screens import PickScreen, Target
-from zettel.tui.widgets import LinksPanel, NoteList, Reader, TagPanel
+from zettel.tui.widgets import LinksPanel, NoteList, Reader, TagPanel, notice, plain
 
 if TYPE_CHECKING:
     from zettel.check import Report
@@ -104,7 +105,7 @@ class MainScreen(Screen[None]):
                     " (p: problems)")
 
     def status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+        self.query_one("#status", Static).update(plain(text))
 
     # -- the list
 
@@ -139,7 +140,7 @@ class MainScreen(Screen[None]):
                   keep_scroll: bool = False) -> None:
         """Show a note (at ``line`` of its file) and remember it in the history."""
         if path not in self.model.notes:
-            self.notify(f"{path} is not a note of this vault", severity="error")
+            notice(self, f"{path} is not a note of this vault", severity="error")
             return
         if remember:
             self.history.visit(path)
@@ -164,8 +165,8 @@ class MainScreen(Screen[None]):
         try:
             body = self.model.render(path, self.selected_link)
         except Exception as err:  # noqa: BLE001 - show the note's text rather than nothing
-            self.notify(f"{path} could not be rendered: {type(err).__name__}: {err}",
-                        severity="error")
+            notice(self, f"{path} could not be rendered: {type(err).__name__}: {err}",
+                   severity="error")
             fence = "~" * 6
             body = (f"*This note could not be rendered ({type(err).__name__}); its text:*\n\n"
                     f"{fence}\n{note.body}\n{fence}\n")
@@ -181,7 +182,7 @@ class MainScreen(Screen[None]):
         self.query_one(LinksPanel).show(back, out, ready=self.model.graph is not None)
 
     def _show_trail(self) -> None:
-        titles = [self.model.notes[p].title for p in self.history.back_stack[-3:]
+        titles = [clean(self.model.notes[p].title) for p in self.history.back_stack[-3:]
                   if p in self.model.notes]
         trail = Text("← " + " ← ".join(reversed(titles)) if titles else "", style="dim")
         if self.history.forward_stack:
@@ -202,7 +203,7 @@ class MainScreen(Screen[None]):
         if view.status == "external":
             self.app.open_url(view.link.target)
         elif view.status == "broken":
-            self.notify(f"Broken link: no note matches '{view.link.target}'", severity="error")
+            notice(self, f"Broken link: no note matches '{view.link.target}'", severity="error")
         elif view.status == "ambiguous":
             choices = [(p, self.model.notes[p].title) for p in view.paths if p in self.model.notes]
             self.app.push_screen(PickScreen(f"'{view.link.target}' matches {len(choices)} notes:",
@@ -210,7 +211,7 @@ class MainScreen(Screen[None]):
         elif view.status == "resolved" and view.paths[0] in self.model.notes:
             self.open_note(view.paths[0])
         elif view.status == "resolved":
-            self.notify(f"{view.paths[0]} is a file, not a note")
+            notice(self, f"{view.paths[0]} is a file, not a note")
         else:
             self.notify("Links are still being resolved…")
 
@@ -258,16 +259,16 @@ class MainScreen(Screen[None]):
 
 def _header(note: Note) -> Text:
     """Title, then id, types, tags, thumbnail, the other front-matter fields, the path."""
-    text = Text(note.title, style="bold")
+    text = plain(note.title, style="bold")
     facts = [f"id {note.id}" if note.id else "no id"]
     facts += [f"types: {', '.join(note.types)}"] if note.types else []
     facts += [f"tags: {', '.join(note.tags)}"] if note.tags else []
     facts += [f"thumbnail: {note.thumbnail}"] if note.thumbnail else []
-    text.append("\n" + "  ·  ".join(facts), style="dim")
+    text.append("\n" + clean("  ·  ".join(facts)), style="dim")
     for key, value in note.meta.items():
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        text.append(f"\n{key}: ", style="dim bold")
-        text.append(shown[:300], style="dim")
-    text.append(f"\n{note.path}", style="dim italic")
+        text.append(f"\n{clean(key)}: ", style="dim bold")
+        text.append(clean(shown[:300]), style="dim")
+    text.append(f"\n{clean(note.path)}", style="dim italic")
     return text
 

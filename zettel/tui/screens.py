@@ -16,9 +16,12 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
+from zettel.display import clean, describe
 from zettel.model import Problem
 from zettel.tui.model import Direction
+from zettel.tui.widgets import notice, plain
 
 if TYPE_CHECKING:
     from zettel.search_model import Hit, Results
@@ -77,7 +80,7 @@ class SearchScreen(_Modal):
             results.focus()
             results.highlighted = 0
 
-    @work(exclusive=True, thread=True, group="search")
+    @work(exclusive=True, thread=True, group="search", exit_on_error=False)
     def _run(self, text: str) -> None:
         if not text.strip():
             self.app.call_from_thread(self._show, [], "")
@@ -92,9 +95,16 @@ class SearchScreen(_Modal):
             return
         self.app.call_from_thread(self._show, found.hits, f"{len(found.hits)} shown")
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A search that failed (a bug): say so, and let the person go on typing."""
+        if event.state == WorkerState.ERROR:
+            reason = f"search failed: {describe(event.worker.error or Exception())}"
+            notice(self, reason, severity="error")
+            self._show([], reason)
+
     def _show(self, hits: list[Hit], status: str) -> None:
         self._hits = hits
-        self.query_one("#search-status", Static).update(status)
+        self.query_one("#search-status", Static).update(plain(status))
         self.query_one("#search-results", OptionList).set_options(
             Option(_hit_text(hit, self._readable), id=str(i)) for i, hit in enumerate(hits))
 
@@ -107,16 +117,16 @@ class SearchScreen(_Modal):
 def _hit_text(hit: Hit, readable: Callable[[str], str]) -> Text:
     """Title, path:line, and the snippet with its matches marked and its
     wiki-links shown by title (outside the marked words)."""
-    text = Text(hit.title, style="bold")
-    text.append(" · " + hit.path + (f":{hit.snippet.line}" if hit.snippet.line else ""),
+    text = plain(hit.title, style="bold")
+    text.append(" · " + clean(hit.path) + (f":{hit.snippet.line}" if hit.snippet.line else ""),
                 style="dim")
     if hit.snippet.text:
         text.append("\n")
         for piece, matched in hit.snippet.pieces():
             if matched:
-                text.append(piece, style="bold reverse")
+                text.append(clean(piece), style="bold reverse")
             else:
-                text.append(readable(piece))
+                text.append(clean(readable(piece)))
     return text
 
 
@@ -129,20 +139,31 @@ class ProblemsScreen(_Modal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="problems-box", classes="dialog"):
-            kinds = dict.fromkeys(SHOWN_KINDS, 0) | self._counts
-            summary = "  ".join(f"{kind} {n}" for kind, n in kinds.items())
-            yield Static(f"Problems: {summary}", classes="dialog-title", id="problems-summary")
+            yield Static(classes="dialog-title", id="problems-summary")
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#problems", DataTable)
         table.add_columns("", "kind", "where", "what")
-        for problem in self._problems:
+        self.show(self._problems, self._counts)
+        table.focus()
+
+    def show(self, problems: list[Problem], counts: dict[str, int]) -> None:
+        """List ``problems`` (again: the vault changed), the cursor kept on its row."""
+        self._problems, self._counts = problems, counts
+        kinds = dict.fromkeys(SHOWN_KINDS, 0) | counts
+        summary = "  ".join(f"{kind} {n}" for kind, n in kinds.items())
+        self.query_one("#problems-summary", Static).update(Text(f"Problems: {summary}"))
+        table = self.query_one("#problems", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for problem in problems:
             mark = Text("✗", style="bold red") if problem.severity == "error" else \
                 Text("!", style="yellow")
             where = f"{problem.path}:{problem.line}" if problem.line else problem.path
-            table.add_row(mark, problem.kind, where, problem.message)
-        table.focus()
+            table.add_row(mark, problem.kind, plain(where), plain(problem.message))
+        if problems:
+            table.move_cursor(row=min(row, len(problems) - 1), animate=False)
 
     @on(DataTable.RowSelected, "#problems")
     def _chosen(self, event: DataTable.RowSelected) -> None:
@@ -176,12 +197,13 @@ class NeighbourhoodScreen(_Modal):
         children = self._tree_of(self._depth, direction)
         tree = self.query_one("#neighbourhood", Tree)
         tree.clear()
-        tree.root.set_label(Text(self._titles.get(self._path, self._path), style="bold"))
+        tree.root.set_label(plain(self._titles.get(self._path, self._path), style="bold"))
         tree.root.data = self._path
 
         def grow(node, path: str) -> None:  # type: ignore[no-untyped-def]
             for child in children.get(path, []):
-                branch = node.add(self._titles.get(child, child), data=child, expand=True)
+                branch = node.add(plain(self._titles.get(child, child)), data=child,
+                                  expand=True)
                 grow(branch, child)
 
         grow(tree.root, self._path)
@@ -253,8 +275,8 @@ class PickScreen(_Modal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pick-box", classes="dialog"):
-            yield Label(self._prompt, classes="dialog-title")
-            yield OptionList(*(Option(f"{title}  ({path})", id=path)
+            yield Label(plain(self._prompt), classes="dialog-title")
+            yield OptionList(*(Option(plain(f"{title}  ({path})"), id=path)
                                for path, title in self._choices), id="pick")
 
     def on_mount(self) -> None:

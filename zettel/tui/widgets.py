@@ -5,20 +5,37 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable
+from typing import Any
 
 from rich.text import Text
 from textual import on
+from textual.app import App
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Label, Markdown, OptionList, Static, Tree
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
+from zettel.display import clean, clean_lines, describe
 from zettel.model import Note
 from zettel.tui.model import LINK_SCHEME, LinkView
 
 #: The note list adds rows a page at a time, as the cursor nears the end.
 PAGE = 100
+
+
+def notice(node: Widget | App[Any], message: str, **options: Any) -> None:
+    """Notify ``message`` as plain text: never markup, control characters shown
+    as escapes (it may quote titles and file names from the vault)."""
+    node.notify(clean(message), markup=False, **options)
+
+
+def plain(text: str, style: str = "") -> Text:
+    """One line of vault text for a widget: a `Text` (a str would be read as
+    markup), its control characters shown as escapes."""
+    return Text(clean(text), style=style)
 
 
 class NoteList(DataTable[Text]):
@@ -59,7 +76,7 @@ class NoteList(DataTable[Text]):
         self.paths += [n.path for n in page]
         counts = self._backlinks
         # Text cells, not str: a str cell is parsed as console markup, row by row.
-        self.add_rows((Text(n.title), Text(n.id or ""), Text(", ".join(n.types)),
+        self.add_rows((plain(n.title), plain(n.id or ""), plain(", ".join(n.types)),
                        Text(str(counts.get(n.path) or ""))) for n in page)
 
     def point_at(self, path: str) -> None:
@@ -112,7 +129,7 @@ class TagPanel(Tree[tuple[str, str]]):
             for part in name.split("/")[:-1]:
                 key = f"{parent}/{part}" if parent else part
                 if key not in branches:
-                    branches[key] = branches[parent].add(part, expand=False)
+                    branches[key] = branches[parent].add(plain(part), expand=False)
                 parent = key
             branches[parent].add_leaf("", data=("tag", name))
         type_branch = self.root.add(f"Types ({len(types)})", expand=True)
@@ -130,8 +147,8 @@ class TagPanel(Tree[tuple[str, str]]):
                 if child.data:
                     kind, name = child.data
                     chosen = name in self.chosen_tags if kind == "tag" else name == self.chosen_type
-                    label = Text(("✓ " if chosen else "  ") + name.rsplit("/", 1)[-1],
-                                 style="bold" if chosen else "")
+                    label = plain(("✓ " if chosen else "  ") + name.rsplit("/", 1)[-1],
+                                  style="bold" if chosen else "")
                     label.append(f" {self._counts[kind][name]}", style="dim")
                     child.set_label(label)
                 walk(child)
@@ -200,7 +217,9 @@ class Reader(VerticalScroll):
     def show(self, header: Text, body: str, links: list[LinkView], *, selected: int | None = None,
              line: int | None = None, keep_scroll: bool = False, first_line: int = 1) -> None:
         """Display a note whose body starts at line ``first_line`` of its file;
-        scroll to the file's ``line`` when given."""
+        scroll to the file's ``line`` when given. Control characters of the
+        body are shown as escapes (the header must be clean already)."""
+        body = clean_lines(body)
         self.links, self.selected = links, selected
         self.total_lines = max(1, body.count("\n") + 1)
         self.first_line = first_line
@@ -209,7 +228,12 @@ class Reader(VerticalScroll):
         pending = self.query_one("#note-body", Markdown).update(body)
         if not keep_scroll:
             self.run_worker(self._scroll_once_shown(pending, line), exclusive=True,
-                            group="scroll")
+                            group="scroll", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:  # a failure to scroll is not worth a crash
+            notice(self, f"Cannot scroll the note: {describe(event.worker.error or Exception())}",
+                   severity="error")
 
     async def _scroll_once_shown(self, pending: Awaitable[object], line: int | None) -> None:
         await pending  # the Markdown is parsed and its blocks mounted
@@ -245,7 +269,7 @@ class Reader(VerticalScroll):
         self.selected = followable[index]
         self.post_message(self.WantsRender(self.selected))
         view = self.links[self.selected]
-        self.notify(f"{view.label} ({view.status})", timeout=2)
+        notice(self, f"{view.label} ({view.status})", timeout=2)
         self._scroll_to_fraction(view.link.line)
 
     def action_next_link(self) -> None:
@@ -305,7 +329,7 @@ class LinksPanel(Horizontal):
         back.set_options(Option(_titled(title, context), id=f"b{i}:{path}")
                          for i, (path, title, context) in enumerate(backlinks))
         out = self.query_one("#outgoing", OptionList)
-        out.set_options(Option(Text(title, style="bold"), id=f"o{i}:{path}")
+        out.set_options(Option(plain(title, style="bold"), id=f"o{i}:{path}")
                         for i, (path, title) in enumerate(outgoing))
 
     @on(OptionList.OptionSelected)
@@ -316,8 +340,8 @@ class LinksPanel(Horizontal):
 
 
 def _titled(title: str, context: str) -> Text:
-    text = Text(title, style="bold")
-    paragraph = " ".join(context.split())
+    text = plain(title, style="bold")
+    paragraph = clean(" ".join(context.split()))
     if paragraph:
         text.append("\n" + (paragraph[:160] + ("…" if len(paragraph) > 160 else "")),
                     style="dim")
