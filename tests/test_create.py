@@ -38,8 +38,8 @@ def test_new_note_has_a_timestamp_id_and_ordered_front_matter(tmp_path: Path) ->
                     tags=["open data", "état"], now=NOON)
     assert path.name == "20230927140247.md"
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("---\ntitle: Données ouvertes\nid: '20230927140247'\ntypes:\n  - concept\n"
-                           "tags:\n  - open data\n  - état\n---\n")
+    assert text.startswith("---\ntitle: Données ouvertes\nid: '20230927140247'\n"
+                           "types:\n  - concept\ntags:\n  - open data\n  - état\n---\n")
     note = parse_bytes(path.name, path.read_bytes())
     assert (note.id, note.title, note.types, note.tags) == (
         "20230927140247", "Données ouvertes", ("concept",), ("open data", "état"))
@@ -282,8 +282,8 @@ def test_parallel_new_gives_distinct_ids_with_every_file_name_pattern(tmp_path: 
         (vault / ".zettel" / "config.yaml").write_text(f'filename: "{pattern}"\n',
                                                        encoding="utf-8")
         vaults.append(vault)
-    done = subprocess.run([sys.executable, "-c", _FORK_AND_CREATE, str(PARALLEL), *map(str, vaults)],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", _FORK_AND_CREATE, str(PARALLEL),
+                           *map(str, vaults)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     printed = done.stdout.split()
     for vault in vaults:
