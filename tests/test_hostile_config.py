@@ -212,3 +212,21 @@ async def test_the_tui_runs_no_vault_editor_and_survives_a_bad_editor(
                 break
         assert "Cannot open an editor" in shown and "cannot be split" in shown
         assert app.is_running and not planted.exists()
+
+
+def test_new_reserves_ids_only_in_a_real_folder_of_the_vault(make_vault: MakeVault,
+                                                             tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    vault = make_vault({"a.md": NOTE, ".zettel/keep": ""})
+    (vault / ".zettel" / "ids").symlink_to(outside)
+    result = zettel("new", "Idea", "--no-edit", "--vault", str(vault))
+    assert "symbolic link" in one_line_error(result.exit_code, result.stderr)
+    assert list(outside.iterdir()) == [] and [p.name for p in vault.glob("*.md")] == ["a.md"]
+
+
+def test_a_planted_folder_among_the_reservations_does_not_stop_new(make_vault: MakeVault) -> None:
+    vault = make_vault({"a.md": NOTE, ".zettel/ids/20000101000000/keep": "x"})
+    result = zettel("new", "Idea", "--no-edit", "--vault", str(vault))
+    assert result.exit_code == 0, result.stderr
+    assert (vault / ".zettel" / "ids" / "20000101000000" / "keep").read_text() == "x"

@@ -233,8 +233,8 @@ def set_trust(vault: Path, trusted: bool) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text("# zettel's settings (docs/format.md)\n" + yaml_rs.dumps(raw),
-                       encoding="utf-8")
+        text = yaml_rs.dumps(raw).removeprefix("---\n").rstrip("\n")
+        tmp.write_text(f"# zettel's settings (docs/format.md)\n{text}\n", encoding="utf-8")
         os.replace(tmp, path)
     except OSError as err:
         tmp.unlink(missing_ok=True)

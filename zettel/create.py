@@ -169,7 +169,8 @@ def _reservations(root: Path, moment: datetime) -> Path:
         _create(folder / ".gitignore", "# ids being given to new notes (zettel new)\n*\n")
         oldest = (moment - KEEP_RESERVATIONS).strftime("%Y%m%d%H%M%S")
         with os.scandir(folder) as entries:
-            stale = [e.name for e in entries if _ID_NAME.fullmatch(e.name) and e.name < oldest]
+            stale = [e.name for e in entries if _ID_NAME.fullmatch(e.name) and e.name < oldest
+                     and e.is_file(follow_symlinks=False)]  # only what zettel made
         for name in stale:
             with contextlib.suppress(FileNotFoundError):  # removed by another process
                 os.unlink(folder / name)
