@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import stat
 import sys
 import time
@@ -36,9 +38,9 @@ async def settle(pilot: Pilot[None], app: ZettelApp, *, index: bool = True) -> N
 
 @asynccontextmanager
 async def running(vault: Path, *, size: tuple[int, int] = (120, 36), watch: bool = False,
-                  ) -> AsyncIterator[tuple[ZettelApp, Pilot[None]]]:
+                  notifications: bool = False) -> AsyncIterator[tuple[ZettelApp, Pilot[None]]]:
     app = ZettelApp(vault, watch=watch)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=notifications) as pilot:
         await settle(pilot, app)
         yield app, pilot
 
@@ -463,3 +465,75 @@ async def test_opening_at_a_line_scrolls_there(sample_vault: Path) -> None:
             if reader.scroll_y == 0:
                 break
         assert reader.scroll_y == 0
+
+
+def screen_text(app: ZettelApp) -> str:
+    """What the screen shows, as text (from the screenshot Textual takes of it)."""
+    rows: dict[float, str] = {}
+    for y, span in re.findall(r'<text[^>]*\by="([\d.]+)"[^>]*>(.*?)</text>',
+                              app.export_screenshot(), flags=re.S):
+        rows[float(y)] = rows.get(float(y), "") + html.unescape(span).replace("\xa0", " ")
+    return "\n".join(rows[y] for y in sorted(rows))
+
+
+async def wait_for(pilot: Pilot[None], app: ZettelApp, text: str) -> str:
+    for _ in range(150):
+        shown = screen_text(app)
+        if text in shown:
+            break
+        await pilot.pause(0.02)
+    return shown
+
+
+@pytest.mark.parametrize(("planted", "said"), [
+    ("zettel.tui.model.open_vault", "Cannot read the vault"),
+    ("zettel.tui.model.VaultModel.analyse", "Cannot check the vault"),
+    ("zettel.search.SearchIndex.sync", "Search is unavailable"),
+    ("watchfiles.watch", "Cannot watch the files"),
+])
+async def test_a_worker_that_fails_is_a_notice_and_the_app_goes_on(
+        sample_vault: Path, monkeypatch: pytest.MonkeyPatch, planted: str, said: str) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise LookupError("planted failure")
+
+    monkeypatch.setattr(planted, fail)
+    app = ZettelApp(sample_vault, watch=True)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        shown = await wait_for(pilot, app, "planted failure")
+        assert app.is_running
+        assert said in shown and "LookupError: planted failure" in shown
+        await pilot.press("question_mark")  # and it still answers
+        assert app.screen.query_one("#help", DataTable).row_count > 5
+
+
+async def test_a_search_that_fails_says_so(sample_vault: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise IndexError("planted failure")
+
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        monkeypatch.setattr("zettel.search.SearchIndex.search", fail)
+        await pilot.press("slash", *"otlet")
+        shown = await wait_for(pilot, app, "search failed")
+        assert app.is_running and "search failed: IndexError: planted failure" in shown
+        await pilot.press("backspace")  # and searching goes on
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, SearchScreen)
+
+
+async def test_the_problems_screen_follows_the_vault(sample_vault: Path) -> None:
+    async with running(sample_vault, watch=True) as (app, pilot):
+        await pilot.press("p")
+        assert isinstance(app.screen, ProblemsScreen)
+        table = app.screen.query_one("#problems", DataTable)
+        assert table.row_count == 2
+        (sample_vault / "new.md").write_text("---\ntitle: New\n---\nTo [[Nowhere at all]].\n",
+                                             encoding="utf-8")
+        for _ in range(250):
+            if table.row_count > 2:
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ProblemsScreen)
+        assert any("Nowhere at all" in str(table.get_row_at(i)[3])
+                   for i in range(table.row_count))
+        assert "broken-link 2" in str(app.screen.query_one("#problems-summary").render())

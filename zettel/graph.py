@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from zettel.lazy import lazy_module
 from zettel.display import clean_json
+from zettel.lazy import lazy_module
 from zettel.model import Link, Note
 from zettel.perf import paused_gc
 from zettel.resolve import Resolution, Resolver

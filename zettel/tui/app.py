@@ -17,8 +17,10 @@ from textual import on, work
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.worker import Worker, WorkerState
 
 from zettel.config import STATE_DIR, ConfigError
+from zettel.display import clean, describe
 from zettel.model import count
 from zettel.tui.main_screen import MainScreen
 from zettel.tui.model import History, VaultModel
@@ -29,6 +31,7 @@ from zettel.tui.screens import (
     ProblemsScreen,
     SearchScreen,
 )
+from zettel.tui.widgets import notice
 from zettel.vault import Vault, VaultError
 
 if TYPE_CHECKING:
@@ -47,14 +50,15 @@ class NoteCommands(Provider):
         app: ZettelApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
         for note in app.model.filtered(query)[:40]:
-            label = f"{note.title}  {note.id}" if note.id else note.title
+            label = clean(f"{note.title}  {note.id}" if note.id else note.title)
             yield Hit(max(matcher.match(label), 0.5), matcher.highlight(label),
-                      partial(app.open_note, note.path), help=note.path)
+                      partial(app.open_note, note.path), help=clean(note.path))
 
     async def discover(self) -> Hits:
         app: ZettelApp = self.app  # type: ignore[assignment]
         for note in app.model.filtered()[:30]:
-            yield DiscoveryHit(note.title, partial(app.open_note, note.path), help=note.path)
+            yield DiscoveryHit(clean(note.title), partial(app.open_note, note.path),
+                               help=clean(note.path))
 
 
 class ZettelApp(App[None]):
@@ -104,6 +108,7 @@ class ZettelApp(App[None]):
         self._index_lock = threading.Lock()
         self._index_status = ""
         self._stop = threading.Event()
+        self._last_failure = ""
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.model)
@@ -123,7 +128,7 @@ class ZettelApp(App[None]):
             self.main.open_note(path, line=line)
 
     def on_mount(self) -> None:
-        self.sub_title = self.model.root.name
+        self.sub_title = clean(self.model.root.name)
         if self._watch:
             self._watch_files()
 
@@ -135,7 +140,9 @@ class ZettelApp(App[None]):
 
     # -- slow work, in workers
 
-    @work(thread=True, exclusive=True, group="load")
+    # A worker that fails does not stop the app: `on_worker_state_changed` says so.
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, first: bool = False, select: str | None = None) -> None:
         def progress(done: int, total: int) -> None:
             if done % 250 == 0 or done == total:
@@ -146,19 +153,39 @@ class ZettelApp(App[None]):
         except (VaultError, ConfigError) as err:  # e.g. a config.yaml saved half-written
             self.call_from_thread(self._load_failed, str(err))
             return
+        except Exception as err:  # noqa: BLE001 - a bug, or a vault nothing foresaw: said below
+            self.call_from_thread(self._load_failed, describe(err))
+            return
         self.call_from_thread(self._loaded, select, vault, fingerprint)
         self.model.analyse()
         self.call_from_thread(self._analysed)
         self._sync_index()
 
-    def _load_failed(self, reason: str) -> None:
+    def _load_failed(self, reason: str, what: str = "Cannot read the vault") -> None:
         """Keep showing what was read; look again in a few seconds."""
-        self.notify(f"Cannot read the vault: {reason}", severity="error", timeout=6)
+        notice(self, f"{what}: {reason}", severity="error", timeout=6)
         self.set_timer(RETRY_AFTER, self._resume_watching)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of the app failed (a bug, or a vault nothing foresaw): a notice,
+        and the app goes on (Textual logs the traceback)."""
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        reason = describe(worker.error or Exception())
+        if worker.group == "load":  # after the notes were read: the links, or showing them
+            self._load_failed(reason, what="Cannot check the vault")
+        elif worker.group == "watch":
+            self._poll_instead(reason)
+        elif reason != self._last_failure:  # the same failure every second says nothing new
+            self._last_failure = reason
+            notice(self, f"{worker.name or worker.group} failed: {reason}", severity="error",
+                   timeout=6)
 
     def _loaded(self, select: str | None, vault: Vault, fingerprint: str) -> None:
         """On the UI thread: take the notes read, and show them."""
         self.model.adopt(vault, fingerprint)
+        self._last_failure = ""
         if not self.screen_stack:  # closing
             return
         self.main.show_vault(select)
@@ -168,6 +195,9 @@ class ZettelApp(App[None]):
     def _analysed(self) -> None:
         if self.screen_stack and self.model.report is not None:
             self.main.show_analysis(self.model.report)
+            for screen in self.screen_stack:  # an open problems screen follows the vault
+                if isinstance(screen, ProblemsScreen):
+                    screen.show(self.model.problems(), self.model.report.counts)
 
     def _status(self, text: str) -> None:
         if self.screen_stack:
@@ -186,9 +216,10 @@ class ZettelApp(App[None]):
             index = self._index or SearchIndex(self.model.root, procs=1)
             try:
                 index.sync(progress=progress)
-            except (IndexBusy, OSError, VaultError, ConfigError) as err:
-                message = getattr(err, "strerror", None) or str(err)
-                self.call_from_thread(self.notify, f"Search is unavailable: {message}",
+            except Exception as err:  # noqa: BLE001 - a bug too: said, and the rest works
+                known = isinstance(err, IndexBusy | OSError | VaultError | ConfigError)
+                message = (getattr(err, "strerror", None) or str(err)) if known else describe(err)
+                self.call_from_thread(notice, self, f"Search is unavailable: {message}",
                                       severity="warning", timeout=6)
                 self._index_status = f"search unavailable: {message}"
                 return
@@ -197,8 +228,8 @@ class ZettelApp(App[None]):
         if self._index_status:
             self._index_status = ""
             self.call_from_thread(self._analysed)  # the status line showed the progress
-        for notice in notices:
-            self.call_from_thread(self.notify, notice, severity="warning")
+        for text in notices:
+            self.call_from_thread(notice, self, text, severity="warning")
 
     def _search(self, text: str) -> Results:
         """Search the index (from a worker); RuntimeError while there is none."""
@@ -207,7 +238,7 @@ class ZettelApp(App[None]):
         with self._index_lock:
             return self._index.search(text, limit=30, count=False)  # type: ignore[no-any-return]
 
-    @work(thread=True, exclusive=True, group="watch")
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_files(self) -> None:
         """Look at the vault again whenever a file in it changes (watchfiles:
         inotify, FSEvents or ReadDirectoryChanges; no polling)."""
@@ -223,11 +254,15 @@ class ZettelApp(App[None]):
                            stop_event=self._stop, raise_interrupt=False):
                 self._check_disk()
         except (OSError, RuntimeError) as err:  # e.g. the inotify watch limit
-            self.call_from_thread(self.notify, f"Cannot watch the files ({err}); "
-                                  f"looking every {WATCH_EVERY:g} s instead", severity="warning")
-            self.call_from_thread(self.set_interval, WATCH_EVERY, self._check_now)
+            self.call_from_thread(self._poll_instead, str(err))
 
-    @work(thread=True, exclusive=True, group="check")
+    def _poll_instead(self, reason: str) -> None:
+        """The files cannot be watched: compare them with what is shown, often."""
+        notice(self, f"Cannot watch the files ({reason}); looking every {WATCH_EVERY:g} s "
+               "instead", severity="warning")
+        self.set_interval(WATCH_EVERY, self._check_now)
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def _check_now(self) -> None:
         self._check_disk()
 
@@ -296,7 +331,7 @@ class ZettelApp(App[None]):
             created = new_note(self.model.root, title, config=self.model.vault.config,
                                taken_ids=taken, types=types, tags=tags)
         except CreateError as err:
-            self.notify(str(err), severity="error")
+            notice(self, str(err), severity="error")
             return
         self._edit(created.relative_to(self.model.root).as_posix())
 
