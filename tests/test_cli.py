@@ -82,6 +82,22 @@ def test_usage_errors_exit_2_without_traceback(runner: CliRunner, tmp_path: Path
     assert result.exit_code == 2 and "extensions" in result.stderr
 
 
+@pytest.mark.parametrize("name", ["/no/such/dir", "./missing", "../missing", "~missing",
+                                  "sub/missing", "hub.md/x"])
+def test_a_vault_that_does_not_exist_is_said_so(runner: CliRunner, vault: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                name: str) -> None:
+    monkeypatch.chdir(vault)
+    result = runner.invoke(main, [name])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: no such vault: {name}"
+
+
+def test_an_unknown_command_is_still_one(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["chek"])
+    assert result.exit_code == 2 and "No such command 'chek'" in result.stderr
+
+
 def test_orphans(runner: CliRunner, vault: Path) -> None:
     result = run(runner, "orphans", "--json", str(vault))
     assert result.exit_code == 1

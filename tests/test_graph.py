@@ -92,3 +92,19 @@ def test_dot_export_quotes_names() -> None:
 def test_unknown_format_is_refused(small: KnowledgeGraph) -> None:
     with pytest.raises(ValueError, match="unknown format"):
         small.export("svg", io.StringIO())
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_xml_exports_are_well_formed_with_control_characters(fmt: str) -> None:
+    g = graph_of({
+        "a\x01\x1b.md": '---\ntitle: "Bell \\a, escape \\e]0;x\\a, null \\0"\n'
+                        'tags: ["t\\x08"]\ntypes: ["k\\x0e"]\n---\n[[b]] [[cite\\x0b:b]]\n',
+        "b.md": "---\ntitle: B\n---\n[[a\x01\x1b]]\n",
+    })
+    out = io.StringIO()
+    g.export(fmt, out)
+    root = ET.fromstring(out.getvalue())  # raises on a character XML cannot hold
+    text = " ".join(value for element in root.iter()
+                    for value in [element.text or "", *element.attrib.values()])
+    assert "Bell \\x07, escape \\x1b]0;x\\x07, null \\x00" in text
+    assert "a\\x01\\x1b.md" in text and "t\\x08" in text and "k\\x0e" in text
