@@ -2,7 +2,7 @@
 
 Problems found in one file alone come from the parser (``Note.problems``);
 this module adds those that need the whole vault: ``duplicate-id``,
-``broken-link`` (with a "did you mean" when a close id or title exists),
+``broken-link`` (with a "did you mean", see `zettel.suggest`),
 ``ambiguous-link``, ``malformed-id``, ``orphan`` and ``isolated`` (see
 `zettel.graph` for those terms). An isolated note is reported once, as
 isolated, although it is an orphan too.
@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from rapidfuzz.distance import OSA
 
 from zettel import cache
 from zettel.graph import KnowledgeGraph, ResolvedLink
 from zettel.model import PROBLEM_KINDS, Problem
 from zettel.parse import is_timestamp_id
-from zettel.resolve import file_under, normalize, values_under
 from zettel.vault import Progress, Vault, listing_fingerprint, open_vault, scan_folder
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(PROBLEM_KINDS)}
@@ -157,71 +153,22 @@ def _malformed_ids(graph: KnowledgeGraph) -> list[Problem]:
 
 def broken_links(graph: KnowledgeGraph) -> list[Problem]:
     """One ``broken-link`` problem per item of ``graph.broken``, in that order,
-    with its "did you mean" suggestion."""
+    with its "did you mean" suggestion (the rule is in `zettel.suggest`)."""
     if not graph.broken:
         return []
-    ids: _IdNeighbours | None = None
-    names: dict[str, str] | None = None
-    guesses: dict[str, str | None] = {}
+    from zettel.suggest import Suggester  # noqa: PLC0415 - only when a link is broken
+
+    suggester = Suggester(graph.notes)
     problems = []
     for item in graph.broken:
         target = item.link.target
-        if target not in guesses:
-            key = normalize(target)
-            if key.isdigit():
-                ids = ids or _IdNeighbours(n.id for n in graph.notes.values() if n.id)
-                guesses[target] = ids.closest(key)
-            else:
-                from rapidfuzz import fuzz, process, utils  # noqa: PLC0415 - only when needed
-
-                names = names if names is not None else _names(graph)
-                found = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=85,
-                                           processor=utils.default_process)
-                guesses[target] = found[0] if found else None
-        guess = guesses[target]
+        guess = suggester.suggest(graph.notes[item.source], item.link)
         message = f"link to '{target}' matches no note (by id, path, file name, title or alias)"
         if guess:
             message += f"; did you mean '{guess}'?"
         problems.append(Problem("broken-link", item.source, message, line=item.link.line,
                                 target=target, suggestion=guess))
     return problems
-
-
-def _names(graph: KnowledgeGraph) -> dict[str, str]:
-    """Normalised title or alias -> as written, for "did you mean"."""
-    names: dict[str, str] = {}
-    for note in graph.notes.values():
-        for name in (note.title, *note.aliases):
-            names.setdefault(normalize(name), name)
-    return names
-
-
-class _IdNeighbours:
-    """Finds the id one typo away from a mistyped one.
-
-    A typo is one edit: a digit too many, missing or wrong, or two neighbours
-    swapped (optimal string alignment distance 1). An edit leaves either the
-    first or the last `HALF` characters of a timestamp intact, so the ids one
-    edit away from a target share its head or its tail: two dictionaries find
-    the candidates without comparing the target with every id. The smallest
-    id wins a tie.
-    """
-
-    HALF = 6
-
-    def __init__(self, ids: Iterable[str]) -> None:
-        self._heads: dict[str, str | list[str]] = {}
-        self._tails: dict[str, str | list[str]] = {}
-        for value in ids:
-            key = normalize(value)
-            file_under(self._heads, key[: self.HALF], value)
-            file_under(self._tails, key[-self.HALF :], value)
-
-    def closest(self, key: str) -> str | None:
-        candidates = {*values_under(self._heads, key[: self.HALF]),
-                      *values_under(self._tails, key[-self.HALF :])}
-        close = [c for c in candidates if OSA.distance(key, normalize(c), score_cutoff=1) <= 1]
-        return min(close) if close else None
 
 
 def _ambiguous(item: ResolvedLink) -> Problem:
