@@ -537,3 +537,18 @@ async def test_the_problems_screen_follows_the_vault(sample_vault: Path) -> None
         assert any("Nowhere at all" in str(table.get_row_at(i)[3])
                    for i in range(table.row_count))
         assert "broken-link 2" in str(app.screen.query_one("#problems-summary").render())
+
+
+async def test_an_editor_that_cannot_run_leaves_the_files_watched(
+        sample_vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", str(tmp_path / "no-such-editor"))
+    async with running(sample_vault, watch=True, notifications=True) as (app, pilot):
+        await pilot.press("e")
+        assert "Cannot run" in await wait_for(pilot, app, "Cannot run")
+        (sample_vault / "later.md").write_text("---\ntitle: Later\n---\nHi.\n", encoding="utf-8")
+        for _ in range(150):
+            if "later.md" in app.model.notes:
+                break
+            await pilot.pause(0.02)
+        assert "later.md" in rows(app)

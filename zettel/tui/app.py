@@ -347,10 +347,10 @@ class ZettelApp(App[None]):
         try:
             editor = choose_editor(self.model.vault.config, self.model.root)
         except (CreateError, ConfigError) as err:  # e.g. an unbalanced quote in $EDITOR
-            self.notify(f"Cannot open an editor: {err}", severity="error")
+            notice(self, f"Cannot open an editor: {err}", severity="error")
             return
         if editor.notice:
-            self.notify(editor.notice[0].upper() + editor.notice[1:], severity="warning")
+            notice(self, editor.notice[0].upper() + editor.notice[1:], severity="warning")
         self.ready.clear()  # no reload by the file watcher while the editor runs
         command = editor.command
         if command is None:
@@ -358,12 +358,14 @@ class ZettelApp(App[None]):
                         severity="error")
         else:
             try:
-                with self.suspend():
+                try:
+                    with self.suspend():
+                        status = open_in_editor(command, self.model.root / path)
+                except SuspendNotSupported:  # no terminal to hand over (tests, some drivers)
                     status = open_in_editor(command, self.model.root / path)
-            except SuspendNotSupported:  # no terminal to hand over (tests, some drivers)
-                status = open_in_editor(command, self.model.root / path)
             except OSError as err:
-                self.notify(f"Cannot run '{command[0]}': {err.strerror or err}", severity="error")
+                notice(self, f"Cannot run '{command[0]}': {err.strerror or err}", severity="error")
+                self._resume_watching()  # nothing was edited: take changes again
                 return
             if status:
                 self.notify(f"The editor exited with status {status}", severity="warning")
