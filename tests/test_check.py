@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import MakeVault
@@ -97,3 +98,142 @@ def test_json_report_shape(make_vault: MakeVault) -> None:
         "kind": "broken-link", "severity": "error", "path": "a.md", "line": 2, "target": "nope",
         "message": "link to 'nope' matches no note (by id, path, file name, title or alias)",
         "suggestion": None}]
+
+
+# "Did you mean": candidates close to the target (or the label), ranked with the paragraph
+# around the link; no suggestion unless one candidate is clearly best (zettel.suggest).
+
+ATOMIC, LUHMANN, OTLET = "20240105101501", "20240105101600", "20240105102510"
+TYPO = "20240105101500"  # one edit from ATOMIC and from LUHMANN, two from OTLET
+
+
+def note(title: str, note_id: str | None = None, body: str = "", aliases: str = "") -> str:
+    """A note's text: front matter with a title, maybe an id and aliases, then the body."""
+    lines = [f"title: {title}"]
+    if note_id:
+        lines.append(f'id: "{note_id}"')
+    if aliases:
+        lines.append(f"aliases: [{aliases}]")
+    return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+def guesses(root: Path) -> list[tuple[str, int | None, str | None]]:
+    """(path, line, suggestion) of every broken link, in report order."""
+    report, _ = check_vault(root, use_cache=False)
+    return [(p.path, p.line, p.suggestion) for p in report.problems if p.kind == "broken-link"]
+
+
+ID_NOTES = {
+    "atomic.md": note("Atomic note", ATOMIC),
+    "luhmann.md": note("Niklas Luhmann", LUHMANN),
+    "otlet.md": note("Paul Otlet", OTLET),
+    "memex.md": note("Memex", "20230101000000"),
+}
+
+
+def test_an_id_suggestion_follows_the_note_the_paragraph_names(make_vault: MakeVault) -> None:
+    root = make_vault({**ID_NOTES, "log.md": note("Reading log", body=(
+        f"Niklas Luhmann kept his slip box for forty years [[{TYPO}]].\n\n"
+        f"Paul Otlet's Mundaneum came first, see [[{TYPO}|there]].\n\n"
+        f"An atomic note holds one idea [[{TYPO}]]."))})
+    assert guesses(root) == [
+        ("log.md", 4, LUHMANN),  # one edit away, as ATOMIC is (the smaller id, once chosen)
+        ("log.md", 6, OTLET),    # two edits away, but named: it beats ATOMIC, one edit away
+        ("log.md", 8, ATOMIC),   # one edit away and named
+    ]
+
+
+def test_the_nearest_id_is_kept_when_it_is_right(make_vault: MakeVault) -> None:
+    root = make_vault({"atomic.md": note("Atomic note", ATOMIC),
+                       "otlet.md": note("Paul Otlet", OTLET),
+                       "memex.md": note("Memex", "20230101000000"),
+                       "log.md": note("Reading log", body=(
+                           f"The Memex was a desk of microfilm [[{TYPO}]]."))})
+    # ATOMIC is the only id one edit away: OTLET (two edits) and the Memex (named, but far)
+    # do not outweigh it
+    assert guesses(root) == [("log.md", 4, ATOMIC)]
+
+
+def test_no_id_suggestion_when_no_candidate_is_clearly_best(make_vault: MakeVault) -> None:
+    root = make_vault({**ID_NOTES,
+                       "atomic.md": note("Atomic note", ATOMIC, body=(
+                           f"An atomic note holds one idea [[{TYPO}]].")),
+                       "log.md": note("Reading log", body=(
+                           f"Nothing here names a note [[{TYPO}]].\n\n"
+                           "Paul Otlet again [[20240105109999]].\n\n"
+                           "Two typos from the id of a note not named [[20240105102522]].\n\n"
+                           "The Memex, named, but its id is far [[20240105101999]]."))})
+    assert guesses(root) == [
+        ("atomic.md", 5, None),  # its own title in its own text is no evidence: a tie
+        ("log.md", 4, None),     # ATOMIC and LUHMANN, one edit each, neither named: a tie
+        ("log.md", 6, None),     # named, but its id is three edits away or more
+        ("log.md", 8, None),     # two edits, and nothing around it names the note
+        ("log.md", 10, None),    # named, and far
+    ]
+
+
+def test_a_label_names_the_note_an_id_link_meant(make_vault: MakeVault) -> None:
+    root = make_vault({**ID_NOTES, "log.md": note("Reading log", body=(
+        "[[20991231000000|Atomic note]]\n\n"            # far from every id, but labelled
+        f"[[{TYPO}|Niklas Luhmann]]\n\n"                # the label settles the tie
+        "[[20991231000000|a few words]]"))})            # a label that names nothing
+    assert guesses(root) == [("log.md", 4, ATOMIC), ("log.md", 6, LUHMANN),
+                             ("log.md", 8, None)]
+
+
+NAME_NOTES = {
+    "niklas.md": note("Niklas Luhmann", aliases="Luhmann"),
+    "lehman.md": note("Lehman"),
+    "ahrens.md": note("How to Take Smart Notes"),
+    "hypertext.md": note("Hypertext"),
+    "analyses.md": note("Network analyses"),
+    "analysts.md": note("Network analysts"),
+}
+
+
+def test_a_title_suggestion_follows_the_paragraph(make_vault: MakeVault) -> None:
+    root = make_vault({**NAME_NOTES, "log.md": note("Reading log", body=(
+        "Lehman Brothers went bankrupt in 2008 [[Luhman]].\n\n"
+        "[[Luhman]] kept a slip box.\n\n"
+        "Sönke Ahrens wrote How to Take Smart Notes, see [[Smart notes]].\n\n"
+        "The [[hypertxt]] of the Memex."))})
+    assert guesses(root) == [
+        ("log.md", 4, "Lehman"),   # less similar than the alias Luhmann, but named
+        ("log.md", 6, "Luhmann"),  # the nearest name, an alias
+        ("log.md", 8, "How to Take Smart Notes"),  # 65% similar, and named
+        ("log.md", 10, "Hypertext"),
+    ]
+
+
+def test_no_title_suggestion_when_nothing_is_clearly_close(make_vault: MakeVault) -> None:
+    root = make_vault({**NAME_NOTES, "log.md": note("Reading log", body=(
+        "Ted Nelson coined hypertext; his [[Project Xanadu]] never shipped.\n\n"
+        "[[Network analysis]] of the links.\n\n"
+        "Read [[Smart notes]] again."))})
+    assert guesses(root) == [
+        ("log.md", 4, None),  # the paragraph names Hypertext, which is nothing like the target
+        ("log.md", 6, None),  # two titles one letter away: a tie
+        ("log.md", 8, None),  # 65% similar, and not named
+    ]
+
+
+def test_suggestions_through_the_cli(make_vault: MakeVault) -> None:
+    from click.testing import CliRunner
+
+    from zettel.cli import main
+
+    root = make_vault({**ID_NOTES, "lehman.md": note("Lehman"), "log.md": note("Reading log", body=(
+        f"Niklas Luhmann kept his slip box for forty years [[{TYPO}]].\n\n"
+        "Lehman Brothers went bankrupt in 2008 [[Luhman]].\n\n"
+        f"Nothing here names a note [[{TYPO}]]."))})
+    runner = CliRunner()
+    broken = runner.invoke(main, ["broken", "--json", str(root)], catch_exceptions=False)
+    assert broken.exit_code == 1
+    assert [(r["line"], r["suggestion"]) for r in json.loads(broken.stdout)] == [
+        (4, LUHMANN), (6, "Lehman"), (8, None)]
+    check = runner.invoke(main, ["check", "--json", "--no-cache", str(root)],
+                          catch_exceptions=False)
+    problems = [p for p in json.loads(check.stdout)["problems"] if p["kind"] == "broken-link"]
+    assert [(p["line"], p["suggestion"]) for p in problems] == [
+        (4, LUHMANN), (6, "Lehman"), (8, None)]
+    assert problems[0]["message"].endswith(f"; did you mean '{LUHMANN}'?")
