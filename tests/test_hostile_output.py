@@ -62,6 +62,8 @@ def assert_inert(text: str) -> None:
     ["check"], ["orphans"], ["broken"], ["tags"], ["search", "zebra"],
     ["show", "evil", "--vault"], ["related", "evil", "--vault"],
     ["show", "Evil", "--vault"],  # no such note: did you mean 'Evil …'?
+    ["graph", "--format", "graphml"], ["graph", "--format", "gexf"],
+    ["graph", "--format", "dot"],
 ])
 def test_no_command_prints_a_control_character(vault: Path, command: list[str]) -> None:
     status, out, err = invoke(*command, str(vault))

@@ -21,27 +21,32 @@ _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 #: C0 and C1 controls, DEL, bidi controls, line and paragraph separators, and
 #: lone surrogates (a file name that is not UTF-8), which a terminal cannot print.
 _OTHERS = f"\x7f-\x9f{_BIDI}\u2028\u2029\ud800-\udfff"
-_ONE_LINE = re.compile(f"[\x00-\x1f{_OTHERS}]")
+#: Every character `clean` shows as an escape.
+CONTROLS = re.compile(f"[\x00-\x1f{_OTHERS}]")
+#: Those that JSON and XML writers leave raw, but a terminal obeys (C0 controls
+#: are escaped by JSON, and cannot be in XML).
+RAW_CONTROLS = re.compile(f"[{_OTHERS}]")
 _LINES = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHERS}]")  # not tab (\x09) nor newline (\x0a)
 _NAMED = {"\n": "\\n", "\r": "\\r"}
-#: What JSON writes raw but a terminal obeys (C0 controls JSON escapes itself).
-_JSON_RAW = re.compile(f"[{_OTHERS}]")
+
+
+def escape(char: str) -> str:
+    """One character as its Python escape: ``\\x1b``, ``\\u202e``."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _visible(match: re.Match[str]) -> str:
     char = match.group()
     if char == "\t":
         return " "
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return _NAMED.get(char) or escape(char)
 
 
 def clean(text: str) -> str:
     """``text`` on one line, every control character shown as its escape
     (``\\x1b``, ``\\x9b``, ``\\u202e``), a newline as ``\\n``, a tab as a space."""
-    return _ONE_LINE.sub(_visible, text)
+    return CONTROLS.sub(_visible, text)
 
 
 def clean_lines(text: str) -> str:
@@ -60,4 +65,4 @@ def clean_json(text: str) -> str:
     """JSON text with C1 and bidi controls, and lone surrogates, written as
     ``\\uXXXX`` escapes: the same data, nothing a terminal obeys. (Outside
     JSON's strings there are none of these characters to change.)"""
-    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from zettel.display import clean_json
+from zettel.display import CONTROLS, RAW_CONTROLS, clean_json, escape
 from zettel.lazy import lazy_module
 from zettel.model import Link, Note
 from zettel.perf import paused_gc
@@ -165,7 +165,7 @@ class KnowledgeGraph:
         else:
             flat = self._flat_graph()
             lines = nx.generate_graphml(flat) if fmt == "graphml" else nx.generate_gexf(flat)
-            _write_text(out, "\n".join(lines) + "\n")
+            _write_text(out, _char_refs("\n".join(lines)) + "\n")
 
     def _node_link(self) -> dict[str, Any]:
         """networkx's node-link layout, with the contexts written out."""
@@ -210,12 +210,20 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def _xml_safe(text: str) -> str:
     """``text`` with each character XML cannot hold written as its escape
     (``\\x1b``, ``\\udcff``); any other text unchanged."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                        else f"\\u{ord(m.group()):04x}", text)
+    return _NOT_XML.sub(lambda m: escape(m.group()), text)
+
+
+def _char_refs(xml: str) -> str:
+    """C1 and bidi controls written as character references (``&#x9b;``): the
+    same XML, nothing a terminal showing it obeys."""
+    return RAW_CONTROLS.sub(lambda m: f"&#x{ord(m.group()):x};", xml)
 
 
 def _dot_id(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A quoted DOT id; a newline is DOT's ``\\n``, any other control character
+    its escape (``\\x1b``, shown as such), never the character itself."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + CONTROLS.sub(lambda m: escape(m.group()).replace("\\", "\\\\"), quoted) + '"'
 
 
 def _write_text(out: TextIO | Path, text: str) -> None:
