@@ -50,6 +50,9 @@ NAMED = 0.6
 MAX_EDITS = 2
 _ID_CLOSENESS = {1: 1.0, 2: 0.65}
 _NAME_CUTOFF = 60.0
+#: At most this many candidates by id, and as many by name (the closest): a vault of
+#: thousands of notes with ids or titles alike costs no more than one with a few.
+CANDIDATES = 16
 #: The written form of a link at its offset: wiki or embed, Markdown, reference.
 _LINK_TEXT = re.compile(r"!?\[\[[^\]\n]*\]\]|!?\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])?")
 _NOT_WORDS = re.compile(r"[^\w\n]+")
@@ -118,7 +121,7 @@ class IdNeighbours:
         paths = {*values_under(self._heads, key[: self.HALF]),
                  *values_under(self._tails, key[-self.HALF :])}
         found = [(p, OSA.distance(key, self._ids[p], score_cutoff=MAX_EDITS)) for p in paths]
-        return sorted((p, edits) for p, edits in found if 0 < edits <= MAX_EDITS)
+        return [(p, edits) for p, edits in found if 0 < edits <= MAX_EDITS]
 
 
 class _Paragraph:
@@ -129,9 +132,16 @@ class _Paragraph:
         self._link = link
         self._folded: str | None = None
         self._plain: str | None = None
+        self._seen: dict[str, bool] = {}
 
     def names(self, form: str) -> bool:
         """Whether the paragraph holds ``form`` (a `plain` name) as whole words."""
+        seen = self._seen.get(form)
+        if seen is None:
+            seen = self._seen[form] = self._holds(form)
+        return seen
+
+    def _holds(self, form: str) -> bool:
         if self._folded is None:
             context = self._source.context(self._link)
             own = _LINK_TEXT.match(self._source.body, self._link.offset)
@@ -200,8 +210,9 @@ class Suggester:
         """The notes whose id is an edit or two from ``key``, with their closeness."""
         if key not in self._near:
             self._ids = self._ids or IdNeighbours(self._notes)
+            near = sorted(self._ids.near(key), key=lambda found: (found[1], found[0]))
             self._near[key] = {path: (_ID_CLOSENESS[edits], self._notes[path].id or "")
-                               for path, edits in self._ids.near(key)}
+                               for path, edits in near[:CANDIDATES]}
         return self._near[key]
 
     def similar_names(self, written: str) -> Found:
@@ -215,9 +226,9 @@ class Suggester:
             found: Found = {}
             for form, similarity, _ in process.extract(
                     written, self._choices or [], scorer=fuzz.ratio, processor=None,
-                    score_cutoff=_NAME_CUTOFF, limit=None):
+                    score_cutoff=_NAME_CUTOFF, limit=CANDIDATES):
                 for path in values_under(self._names, form):
-                    if path not in found:  # the best first
+                    if path not in found and len(found) < CANDIDATES:  # the best first
                         found[path] = (name_closeness(similarity), self._written[form])
             self._similar[written] = found
         return self._similar[written]
