@@ -476,13 +476,19 @@ def screen_text(app: ZettelApp) -> str:
     return "\n".join(rows[y] for y in sorted(rows))
 
 
+def notices(app: ZettelApp) -> str:
+    """The text of the notices (toasts) on the screen, one a line."""
+    return "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))
+
+
 async def wait_for(pilot: Pilot[None], app: ZettelApp, text: str) -> str:
+    """Wait until a notice holds ``text``; return the notices and the screen's text."""
     for _ in range(150):
-        shown = screen_text(app)
+        shown = notices(app)
         if text in shown:
             break
         await pilot.pause(0.02)
-    return shown
+    return shown + "\n" + screen_text(app)
 
 
 @pytest.mark.parametrize(("planted", "said"), [
@@ -490,6 +496,7 @@ async def wait_for(pilot: Pilot[None], app: ZettelApp, text: str) -> str:
     ("zettel.tui.model.VaultModel.analyse", "Cannot check the vault"),
     ("zettel.search.SearchIndex.sync", "Search is unavailable"),
     ("watchfiles.watch", "Cannot watch the files"),
+    ("zettel.tui.model.VaultModel.changed_on_disk", "Cannot look for changed files"),
 ])
 async def test_a_worker_that_fails_is_a_notice_and_the_app_goes_on(
         sample_vault: Path, monkeypatch: pytest.MonkeyPatch, planted: str, said: str) -> None:

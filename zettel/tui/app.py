@@ -179,8 +179,9 @@ class ZettelApp(App[None]):
             self._poll_instead(reason)
         elif reason != self._last_failure:  # the same failure every second says nothing new
             self._last_failure = reason
-            notice(self, f"{worker.name or worker.group} failed: {reason}", severity="error",
-                   timeout=6)
+            what = "Cannot look for changed files" if worker.group == "check" else \
+                f"{worker.name or worker.group} failed"
+            notice(self, f"{what}: {reason}", severity="error", timeout=6)
 
     def _loaded(self, select: str | None, vault: Vault, fingerprint: str) -> None:
         """On the UI thread: take the notes read, and show them."""
