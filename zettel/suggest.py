@@ -10,7 +10,7 @@ Pure functions of the notes, no UI. The rule (also in docs/format.md, Problems):
    60% similar to it; for a link with a label (``[[target|label]]``), also
    the notes with a title or alias at least 60% similar to the label. Names
    are compared with case, accents and punctuation folded away (rapidfuzz
-   ratio).
+   ratio). At most `CANDIDATES` of each kind are kept, the closest.
 2. Each candidate gets a **score**: its closeness to the target (an id one
    edit away 1, two edits 0.65; a name of similarity ``s``: ``2 × (s −
    0.45)``, so 0.3 at 60%, 0.8 at 85% and 1 at 95%), plus the closeness of
