@@ -423,6 +423,7 @@ async def test_without_a_search_index_the_rest_works(sample_vault: Path) -> None
                 break
             await pilot.pause(0.02)
         assert any("Search is unavailable" in n.message for n in app._notifications)
+        assert not any("UnsafeStateDir" in n.message for n in app._notifications)  # one plain line
         assert len(rows(app)) == 23
         await pilot.press("slash")
         await pilot.pause()

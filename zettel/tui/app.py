@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from zettel.config import STATE_DIR, ConfigError
 from zettel.display import clean, describe
 from zettel.model import count
+from zettel.statedir import UnsafeStateDir
 from zettel.tui.main_screen import MainScreen
 from zettel.tui.model import History, VaultModel
 from zettel.tui.screens import (
@@ -150,7 +151,7 @@ class ZettelApp(App[None]):
 
         try:
             vault, fingerprint = self.model.read(progress)
-        except (VaultError, ConfigError) as err:  # e.g. a config.yaml saved half-written
+        except (VaultError, ConfigError, UnsafeStateDir) as err:  # e.g. a half-written config
             self.call_from_thread(self._load_failed, str(err))
             return
         except Exception as err:  # noqa: BLE001 - a bug, or a vault nothing foresaw: said below
@@ -218,7 +219,8 @@ class ZettelApp(App[None]):
             try:
                 index.sync(progress=progress)
             except Exception as err:  # noqa: BLE001 - a bug too: said, and the rest works
-                known = isinstance(err, IndexBusy | OSError | VaultError | ConfigError)
+                known = isinstance(err, IndexBusy | OSError | VaultError | ConfigError |
+                                   UnsafeStateDir)
                 message = (getattr(err, "strerror", None) or str(err)) if known else describe(err)
                 self.call_from_thread(notice, self, f"Search is unavailable: {message}",
                                       severity="warning", timeout=6)
