@@ -245,7 +245,7 @@ def test_fast_phrases_agree_with_whoosh(sample_vault: Path, phrase: str) -> None
     def kinds(query: wq.Query) -> set[str]:
         return {type(query).__module__}.union(*(kinds(c) for c in query.children()))
 
-    assert "zettel.search" in kinds(fast) and "zettel.search" not in kinds(plain)
+    assert "zettel.search_query" in kinds(fast) and "zettel.search_query" not in kinds(plain)
     ranked = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(fast, limit=None)]
     expected = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(plain, limit=None)]
     assert ranked == expected

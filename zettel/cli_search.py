@@ -43,6 +43,7 @@ def _synced(vault: str | None, *, rebuild: bool = False) -> Iterator[tuple[Searc
     """The vault's search index, brought up to date (with a progress bar on a
     terminal); its notices go to stderr; its failures exit 2 with one line."""
     from zettel.search import IndexBusy, QueryError, SearchIndex  # noqa: PLC0415 - lazy
+    from zettel.statedir import UnsafeStateDir  # noqa: PLC0415
 
     root = vault_path(vault)
     index = SearchIndex(root)
@@ -55,6 +56,8 @@ def _synced(vault: str | None, *, rebuild: bool = False) -> Iterator[tuple[Searc
         show_notices(tuple(index.notices))
     except (QueryError, IndexBusy) as err:
         raise UsageProblem(str(err)) from err
+    except UnsafeStateDir as err:
+        raise UsageProblem(f"cannot use the search index: {err}") from err
     except OSError as err:
         raise UsageProblem(f"cannot use the search index in '{index.root}': "
                            f"{err.strerror or err}") from err

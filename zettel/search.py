@@ -1,4 +1,4 @@
-"""Full-text search: the one module that imports Whoosh.
+"""Full-text search: a Whoosh index of a vault, kept in step with its files.
 
 `SearchIndex` keeps a Whoosh index of a vault in ``<vault>/.zettel/index/``
 in step with its files: `SearchIndex.sync` reindexes only the notes added,
@@ -6,8 +6,16 @@ changed, renamed or deleted since the last sync (`zettel.index_state` works
 out which). A missing, corrupt or incompatible index is rebuilt, with a
 notice; while another process writes the index, this one searches it as it
 is, with a notice. Text is analysed by `zettel.textfold` (case and accents
-folded, plurals stemmed); ranking is BM25F, with titles weighted most. The
-query language is in docs/search.md.
+folded, plurals stemmed); ranking is BM25F, with titles weighted most, and
+the same whatever the index's layout (`zettel.search_rank`). Queries
+(docs/search.md) are parsed by `zettel.search_model.parse` and turned into
+Whoosh queries by `zettel.search_query`.
+
+The index is inside the vault, which may come from someone else, so nothing
+in it is trusted (`zettel.search_schema`): every pickle Whoosh reads goes
+through a whitelist, the schema is never read from disk, the segments a
+table of contents lists are checked, and only files the manifest lists,
+unchanged since zettel wrote them, are read at all.
 """
 
 from __future__ import annotations
@@ -22,19 +30,14 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from itertools import accumulate
 from pathlib import Path
-from pickle import dumps
 from typing import Any
 
-from whoosh import fields, formats, highlight, index, matching, qparser
+from whoosh import highlight, index
 from whoosh import query as wq
-from whoosh.analysis import Token, Tokenizer
-from whoosh.query.spans import Span
-from whoosh.system import _INT_SIZE, pack_uint
-from whoosh.util.filelock import FileLock
 
 from zettel import index_state as state
+from zettel.index_files import hold_lock, is_own_folder
 from zettel.search_model import (
     Hit,
     IndexBusy,
@@ -42,12 +45,27 @@ from zettel.search_model import (
     Results,
     Snippet,
     SyncReport,
-    check_balance,
     document,
     leading_snippet,
     squash,
 )
-from zettel.textfold import WORD, field_key, fold, term, term_positions
+from zettel.search_query import DEFAULT_FIELDS, FIELD_NAMES, parse_query
+from zettel.search_rank import (
+    BOOST_GRID,
+    LengthTotals,
+    RankedCollector,
+    VaultBM25F,
+    length_totals,
+    on_grid,
+)
+from zettel.search_schema import (
+    INDEX_NAME,
+    NoteTokenizer,
+    Storage,
+    build_schema,
+    check_segments,
+    decode_positions,
+)
 from zettel.vault import (
     file_digest,
     listing_fingerprint,
@@ -57,230 +75,25 @@ from zettel.vault import (
     scan_folder,
 )
 
+__all__ = ["DEFAULT_FIELDS", "FIELD_NAMES", "Hit", "IndexBusy", "NoteTokenizer", "QueryError",
+           "Results", "SearchIndex", "SyncReport", "parse_query"]
+
 #: How long to wait for another process's write lock before searching as is.
 LOCK_WAIT = 2.0
 #: From this many notes, a full build uses Whoosh's multi-process writer.
 MULTIPROCESS_THRESHOLD = 2000
-#: The fields a query searches when it names none (``body`` also holds the
-#: tags, types and other front-matter values, so one field covers them).
-DEFAULT_FIELDS = ("title", "aliases", "body")
-#: Query field names and their index field.
-FIELD_NAMES = {"title": "title", "alias": "aliases", "aliases": "aliases", "tag": "tag",
-               "tags": "tag", "type": "type", "types": "type", "id": "id", "path": "path",
-               "body": "body", "meta": "meta"}
 
 Progress = Callable[[str, int, int], None]
 
-#: What reading a damaged index raises (truncated, garbled or missing files);
+#: What reading a damaged index raises (truncated, garbled or missing files),
+#: when raised by code that reads the index's files (`_from_reading`);
 #: anything else is a bug and is not "recovered" from.
 DAMAGE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, AssertionError,
                  struct.error, zlib.error, pickle.UnpicklingError, index.IndexError)
-
-
-# ---------------------------------------------------------------- analysis
-
-
-class NoteTokenizer(Tokenizer):  # type: ignore[misc]
-    """Whoosh tokenizer over `zettel.textfold`: words, folded and stemmed."""
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False,
-                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, tokenize: bool = True, mode: str = "",
-                 **kwargs: Any) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:  # a wildcard or a whole value: fold it, stem a prefix's stem
-            core = value.rstrip("*")
-            token.text = term(core) + value[len(core):] if core.isalpha() else fold(value)
-            token.original, token.boost, token.stopped = value, 1.0, False
-            if positions:
-                token.pos = start_pos
-            if chars:
-                token.startchar, token.endchar = start_char, start_char + len(value)
-            yield token
-            return
-        for pos, match in enumerate(WORD.finditer(value), start_pos):
-            token.text, token.boost, token.stopped = term(match.group()), 1.0, False
-            if keeporiginal:
-                token.original = match.group()
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
-            yield token
-
-
-class ValueTokenizer(Tokenizer):  # type: ignore[misc]
-    """Whole values, one per line (tags, types), folded but not split or stemmed."""
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False,
-                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, tokenize: bool = True, mode: str = "",
-                 **kwargs: Any) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        offset = start_char
-        for pos, line in enumerate(value.split("\n"), start_pos):
-            if line.strip():
-                token.text, token.original = fold(line.strip()), line
-                token.boost, token.stopped = 1.0, False
-                if positions:
-                    token.pos = pos
-                if chars:
-                    token.startchar, token.endchar = offset, offset + len(line)
-                yield token
-            offset += len(line) + 1
-
-
-class FastPositions(formats.Positions):  # type: ignore[misc]
-    """Whoosh's positions format, with the analysis done in one pass over the
-    text (the same terms `NoteTokenizer` gives, without a Token per word)."""
-
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        if not isinstance(analyzer, NoteTokenizer) or not isinstance(value, str):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        boost = self.field_boost
-        for text, places in term_positions(value).items():
-            deltas, base = [], 0
-            for place in places:
-                deltas.append(place - base)
-                base = place
-            yield text, len(places), len(places) * boost, pack_uint(len(deltas)) + dumps(deltas, 2)
-
-    def decode_positions(self, valuestring: bytes) -> list[int]:
-        if not valuestring.endswith(b"."):  # the codec drops a pickle's final stop
-            valuestring += b"."
-        return list(accumulate(pickle.loads(valuestring[_INT_SIZE:])))
-
-
-class NoteText(fields.TEXT):  # type: ignore[misc]
-    """A text field analysed by `NoteTokenizer`, with positions for phrases."""
-
-    def __init__(self, field_boost: float = 1.0, stored: bool = False) -> None:
-        super().__init__(analyzer=NoteTokenizer(), stored=stored, field_boost=field_boost)
-        self.format = FastPositions(field_boost=field_boost)
-
-
-def schema() -> fields.Schema:
-    """The index's fields; ``meta_<key>`` holds each other front-matter field."""
-    values = {"analyzer": ValueTokenizer(), "phrase": False}
-    built = fields.Schema(
-        path=fields.ID(stored=True, unique=True, sortable=True),
-        id=fields.ID(stored=True, sortable=True),
-        title=NoteText(field_boost=3.0, stored=True), aliases=NoteText(field_boost=2.0),
-        tag=fields.TEXT(field_boost=1.5, **values), type=fields.TEXT(field_boost=1.5, **values),
-        meta=NoteText(), body=NoteText())
-    built.add("meta_*", NoteText(), glob=True)
-    return built
-
-
-# ---------------------------------------------------------------- queries
-
-
-def parse_query(text: str, schema_: fields.Schema, known_fields: set[str]) -> wq.Query:
-    """Parse the query language of docs/search.md; raise `QueryError` when it is malformed.
-
-    ``known_fields`` are the index fields that hold at least one term: naming
-    a front-matter field no note has is an error, not an empty result.
-    """
-    text = text.strip()
-    if not text:
-        raise QueryError("the query is empty")
-    check_balance(text)
-    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema_, group=qparser.AndGroup)
-    parser.replace_plugin(qparser.FieldsPlugin(remove_unknown=False))
-    parser.add_plugin(_FieldNames(known_fields))
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
-    parsed = parser.parse(text)
-    if parsed is wq.NullQuery:
-        raise QueryError(f"'{text}' has no word to search for")
-    return parsed.accept(_faster)
-
-
-class ColumnPrefix(wq.Prefix):  # type: ignore[misc]
-    """A prefix of ids or paths (``id:2019*``), found in one pass over the
-    field's column instead of a union of one posting list per value (there
-    are as many values as notes)."""
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        reader = searcher.reader()
-        prefix, deleted = self.text, reader.has_deletions()
-        docs = [doc for doc, value in enumerate(reader.column_reader(self.fieldname))
-                if value.startswith(prefix) and not (deleted and reader.is_deleted(doc))]
-        if not docs:
-            return matching.NullMatcher()
-        return matching.ListMatcher(docs, all_weights=self.boost)
-
-
-class AdjacentWords(wq.SpanNear2):  # type: ignore[misc]
-    """Whoosh's ordered, slop-1 span query, with the adjacency test done on
-    sets of positions instead of span objects (phrases are 3-4x faster)."""
-
-    class SpanNear2Matcher(wq.SpanNear2.SpanNear2Matcher):  # type: ignore[misc]
-        def _get_spans(self) -> list[Any]:
-            starts = set(self.ms[0].value_as("positions"))
-            for offset, later in enumerate(self.ms[1:], 1):
-                starts.intersection_update(p - offset for p in later.value_as("positions"))
-                if not starts:
-                    return []
-            last = len(self.ms) - 1
-            return [Span(start, start + last) for start in sorted(starts)]
-
-
-class Phrase(wq.Phrase):  # type: ignore[misc]
-    """An exact phrase (slop 1) matched with `AdjacentWords`; others as Whoosh does."""
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        if self.slop != 1 or self.fieldname not in searcher.schema:
-            return super().matcher(searcher, context)
-        field = searcher.schema[self.fieldname]
-        if not field.format or not field.format.supports("positions"):
-            return super().matcher(searcher, context)
-        reader, terms = searcher.reader(), []
-        for word in self.words:
-            word = field.to_bytes(word)
-            if (self.fieldname, word) not in reader:
-                return matching.NullMatcher()
-            terms.append(wq.Term(self.fieldname, word))
-        found = AdjacentWords(terms, slop=1, ordered=True, mindist=1).matcher(searcher, context)
-        return found if self.boost == 1.0 else matching.WrappingMatcher(found, boost=self.boost)
-
-
-def _faster(query: wq.Query) -> wq.Query:
-    """Swap in the faster equivalents of some Whoosh queries."""
-    if type(query) is wq.Prefix and query.fieldname in ("id", "path"):
-        return ColumnPrefix(query.fieldname, query.text, boost=query.boost)
-    if type(query) is wq.Phrase:
-        return Phrase(query.fieldname, query.words, slop=query.slop, boost=query.boost,
-                      char_ranges=query.char_ranges)
-    return query
-
-
-class _FieldNames(qparser.Plugin):  # type: ignore[misc]
-    """Map query field names to index fields: ``tags:`` is ``tag``, and any
-    other name is a front-matter field (``kezako:`` searches ``meta_kezako``)."""
-
-    def __init__(self, known: set[str]) -> None:
-        self.known = known
-
-    def filters(self, parser: qparser.QueryParser) -> list[tuple[Any, int]]:
-        return [(self.rename, 50)]
-
-    def rename(self, parser: qparser.QueryParser, group: Any) -> Any:
-        for node in group:
-            if isinstance(node, qparser.syntax.GroupNode):
-                self.rename(parser, node)
-            elif isinstance(node, qparser.syntax.FieldnameNode) and node.fieldname != "*":
-                name = node.fieldname
-                node.fieldname = FIELD_NAMES.get(name.casefold()) or f"meta_{field_key(name)}"
-                if node.fieldname.startswith("meta_") and node.fieldname not in self.known:
-                    others = sorted(k[5:] for k in self.known if k.startswith("meta_"))
-                    raise QueryError(
-                        f"no note has a field '{name}' (fields: {', '.join(sorted(FIELD_NAMES))}"
-                        + (f"; front matter: {', '.join(others)}" if others else "")
-                        + "); to search for the text itself, put it in quotes")
-        return group
+#: The modules whose code reads the index's files.
+_READING = ("whoosh.filedb.", "whoosh.codec.", "whoosh.columns", "whoosh.reading",
+            "whoosh.index", "whoosh.formats", "whoosh.util.numlists", "whoosh.util.varints",
+            "zettel.index_files", "zettel.index_state")
 
 
 # ---------------------------------------------------------------- results
@@ -315,6 +128,19 @@ class _Marks(highlight.Formatter):  # type: ignore[misc]
         return Snippet(joined.strip(), tuple((a - lead, b - lead) for a, b in marks), line)
 
 
+def _from_reading(err: BaseException) -> bool:
+    """Whether ``err`` was raised by code that reads the index's files (a
+    damaged index), not by code that searches (a bug)."""
+    tb = err.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frame = tb.tb_frame
+    module = frame.f_globals.get("__name__", "")
+    return module.startswith(_READING) or frame.f_code is decode_positions.__code__
+
+
 # ---------------------------------------------------------------- the index
 
 
@@ -324,7 +150,8 @@ class SearchIndex:
     ``procs`` caps the processes of a full build (default: Whoosh's
     multi-process writer from `MULTIPROCESS_THRESHOLD` notes, when it is safe
     to fork). Notices for the user (rebuilds, a busy index) gather in
-    ``notices``.
+    ``notices``. A ``.zettel`` or ``.zettel/index`` that is a link, not a
+    folder, or another user's raises `zettel.statedir.UnsafeStateDir`.
     """
 
     def __init__(self, vault: Path | str, *, procs: int | None = None) -> None:
@@ -333,6 +160,7 @@ class SearchIndex:
         self.procs = procs
         self.notices: list[str] = []
         self._index: Any = None
+        self._manifest: state.Manifest | None = None
         self._searcher: Any = None
 
     # -- keeping in step
@@ -343,10 +171,13 @@ class SearchIndex:
         self.close()
         listing = scan_folder(self.vault)
         fingerprint = listing_fingerprint(*listing)
+        self.root = state.checked_root(self.vault)
         current, why = (None, None) if rebuild else self._open_current()
         if current and current[1].fingerprint == fingerprint:
-            self._index = current[0]
+            self._use(current)
+            self._tidy(current)
             return SyncReport(notes=len(listing[1]), seconds=time.perf_counter() - started)
+        self.root = state.checked_root(self.vault, create=True)
         with self._write_lock() as locked:
             if not locked:
                 return self._read_only(current, started)
@@ -360,6 +191,7 @@ class SearchIndex:
             else:
                 changes = self._update(current, listing, fingerprint, started_ns)
                 report = SyncReport(changes, len(listing[1]))
+            self._clean_up()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -368,18 +200,28 @@ class SearchIndex:
         (None and no reason when there is no index yet)."""
         folder = state.current_folder(self.root)
         if folder is None:
-            return None, ("its pointer file is missing" if any(self.root.glob("build-*"))
-                          else None)
+            try:
+                builds = any(state.BUILD.fullmatch(name) for name in os.listdir(self.root))
+            except OSError:
+                builds = False
+            return None, "its pointer file is missing" if builds else None
+        if not is_own_folder(folder):
+            return None, f"{folder.name} is not a folder zettel made"
         manifest, why = state.load_manifest(folder)
         if manifest is None:
             return None, why
+        why = state.files_differ(folder, manifest)
+        if why:
+            return None, why
         try:
-            opened = index.open_dir(str(folder))
-            if opened.latest_generation() != manifest.generation:
-                return None, "it does not match its manifest (an update was interrupted)"
-            return (opened, manifest), None
-        except Exception as err:  # a damaged index fails in many ways: rebuild it
-            return None, f"it is unreadable ({type(err).__name__}: {err})"
+            opened = Storage(str(folder)).open_index(INDEX_NAME)
+            why = check_segments(opened)
+        except DAMAGE_ERRORS as err:  # reading the table of contents, nothing else
+            why = f"it is unreadable ({type(err).__name__}: {err})"
+        return (None, why) if why else ((opened, manifest), None)
+
+    def _use(self, current: tuple[Any, state.Manifest]) -> None:
+        self._index, self._manifest = current
 
     def _manifest_moved(self, current: tuple[Any, state.Manifest] | None) -> bool:
         """Whether the manifest changed since `_open_current` read it."""
@@ -391,29 +233,32 @@ class SearchIndex:
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[bool]:
         """Hold the vault's index lock, waiting up to `LOCK_WAIT`; yield whether held."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        ignore = self.root / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# zettel's search index, rebuilt when missing\n*\n",
-                              encoding="utf-8")
-        lock = FileLock(str(self.root / "LOCK"))
-        deadline = time.monotonic() + LOCK_WAIT
-        while not lock.acquire(blocking=False):
-            if time.monotonic() >= deadline:
-                yield False
-                return
-            time.sleep(0.05)
-        try:
-            yield True
-        finally:
-            lock.release()
+        with hold_lock(self.root / state.LOCK, LOCK_WAIT) as held:
+            yield held
+
+    def _tidy(self, current: tuple[Any, state.Manifest]) -> None:
+        """Delete what killed builds left, if anything, when no other process
+        holds the lock (never waiting for it)."""
+        folder = state.current_folder(self.root)
+        if folder is None or not state.leftovers(self.root, folder, current[1].index_files):
+            return
+        with hold_lock(self.root / state.LOCK, 0) as locked:
+            if locked:
+                self._clean_up()
+
+    def _clean_up(self) -> None:
+        """Delete leftovers (the lock is held)."""
+        folder = state.current_folder(self.root)
+        manifest = state.load_manifest(folder)[0] if folder else None
+        stamps = manifest.index_files if manifest else None
+        self.notices.extend(state.clean_up(self.root, folder, stamps))
 
     def _read_only(self, current: tuple[Any, state.Manifest] | None,
                    started: float) -> SyncReport:
         if current is None:
             raise IndexBusy("another zettel process is building the search index; "
                             "try again when it is done")
-        self._index = current[0]
+        self._use(current)
         self.notices.append("another zettel process is updating the search index; "
                             "searching it as it is")
         return SyncReport(read_only=True, seconds=time.perf_counter() - started)
@@ -427,7 +272,7 @@ class SearchIndex:
         try:
             vault = open_vault(self.vault, listing=listing,
                                progress=lambda done, total: report("reading", done, total))
-            built = index.create_in(str(folder), schema())
+            built = Storage(str(folder)).create_index(build_schema(), INDEX_NAME)
             writer = built.writer(**self._writer_options(len(entries)))
             files: state.Files = {}
             for done, (entry, note) in enumerate(zip(entries, vault.notes, strict=True), 1):
@@ -437,8 +282,11 @@ class SearchIndex:
             report("writing", 0, 0)
             writer.commit()
             writer = None
-            state.save_manifest(folder, state.Manifest.of(built.latest_generation(),
-                                                          listing_fingerprint(*listing), files))
+            with built.reader() as reader:
+                lengths = _lengths_of(reader, None)
+            manifest = state.Manifest.of(built.latest_generation(),
+                                         listing_fingerprint(*listing), files, lengths)
+            state.save_manifest(folder, manifest)
             state.switch_to(self.root, folder)
         except BaseException:
             if writer is not None:
@@ -446,7 +294,7 @@ class SearchIndex:
                     writer.cancel()
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        self._index = built
+        self._use((built, manifest))
         return state.Changes(added=[e.path for e in entries])
 
     def _writer_options(self, count: int) -> dict[str, Any]:
@@ -466,7 +314,10 @@ class SearchIndex:
                 for entry in state.stale_entries(manifest.files, entries)]
         changes = state.classify(manifest.files, {e.path for e in entries}, read)
         notes = {entry.path: note for entry, note, _ in read}
+        lengths = dict(manifest.lengths)
         if changes.reindexed or changes.removed:
+            with opened.reader() as reader:  # what goes away no longer counts
+                _lengths_of(reader, {*changes.removed, *changes.reindexed}, -1, lengths)
             writer = opened.writer()
             try:
                 for path in changes.removed:
@@ -477,6 +328,8 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
+            with opened.reader() as reader:
+                _lengths_of(reader, set(changes.reindexed), 1, lengths)
         files = dict(manifest.files)
         for path in changes.removed:
             files.pop(path, None)
@@ -484,17 +337,18 @@ class SearchIndex:
             state.record(files, entry, digest, started_ns)
         folder = state.current_folder(self.root)
         assert folder is not None
-        state.save_manifest(folder, state.Manifest.of(opened.latest_generation(), fingerprint,
-                                                      files))
-        self._index = opened
+        updated = state.Manifest.of(opened.latest_generation(), fingerprint, files, lengths)
+        state.save_manifest(folder, updated)
+        self._use((opened, updated))
         return changes
 
     # -- searching
 
     def search(self, text: str, *, limit: int | None = 10, snippets: bool = True,
                count: bool = True) -> Results:
-        """The notes matching ``text`` (docs/search.md), best first, with the
-        number of matches in all unless ``count`` is False (it costs a pass)."""
+        """The notes matching ``text`` (docs/search.md), best first (then by
+        path), with the number of matches in all unless ``count`` is False
+        (it costs a pass)."""
         query = parse_query(text, self._current_index().schema, self._fields())
         return self._recovering(lambda: self._search(query, limit, snippets, count))
 
@@ -516,23 +370,24 @@ class SearchIndex:
 
     def _reader(self) -> Any:
         if self._searcher is None:
-            self._searcher = self._current_index().searcher()
+            lengths = self._manifest.lengths if self._manifest else {}
+            self._searcher = self._current_index().searcher(weighting=VaultBM25F(lengths))
         return self._searcher
 
     def _fields(self) -> set[str]:
         return self._recovering(lambda: set(self._reader().reader().indexed_field_names()))
 
     def _recovering(self, action: Callable[[], Any]) -> Any:
-        """Run a read of the index; if the index turns out damaged, rebuild it
-        (with a notice) and run the read again."""
+        """Run a read of the index; if reading its files fails (a damaged
+        index), rebuild it (with a notice) and run the read again."""
         try:
             return action()
-        except QueryError:
-            raise
         except DAMAGE_ERRORS as err:
+            if isinstance(err, QueryError) or not _from_reading(err):
+                raise
             self.close()
             self._index = None
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.root = state.checked_root(self.vault, create=True)
             with self._write_lock() as locked:
                 if not locked:
                     raise IndexBusy("the search index is damaged and another zettel "
@@ -540,12 +395,15 @@ class SearchIndex:
                 self.notices.append(f"rebuilt the search index: it is unreadable "
                                     f"({type(err).__name__}: {err})")
                 self._rebuild(scan_folder(self.vault), time.time_ns(), None)
+                self._clean_up()
             return action()
 
     def _search(self, query: wq.Query, limit: int | None, snippets: bool,
                 count: bool) -> Results:
         searcher = self._reader()
-        found = searcher.search(query, limit=limit)
+        collector = RankedCollector(limit=limit or max(1, searcher.doc_count_all()))
+        searcher.search_with_collector(query, collector)
+        found = collector.results()
         found.highlighter = highlight.Highlighter(
             fragmenter=highlight.ContextFragmenter(maxchars=100, surround=40),
             formatter=_Marks(), order=highlight.FIRST)
@@ -569,5 +427,25 @@ class SearchIndex:
         docnum = searcher.document_number(path=path)
         if docnum is None:
             return []
-        found = searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
-        return [Hit(h["path"], h.get("id"), h["title"], h.score) for h in found]
+        terms = searcher.key_terms_from_text("body", body, numterms=12, normalize=True)
+        # Weights on a grid, so that scores add up exactly whatever the layout.
+        if not terms:
+            return []
+        query = wq.Or([wq.Term("body", word, boost=max(on_grid(weight, BOOST_GRID), BOOST_GRID))
+                       for word, weight in terms])
+        collector = RankedCollector(limit=limit + 1)
+        searcher.search_with_collector(query, collector)
+        return [Hit(h["path"], h.get("id"), h["title"], h.score)
+                for h in collector.results() if h.docnum != docnum][:limit]
+
+
+def _lengths_of(reader: Any, paths: set[str] | None, sign: int = 1,
+                into: LengthTotals | None = None) -> LengthTotals:
+    """`length_totals` of the notes at ``paths`` (None: every note) in ``reader``."""
+    if paths is None:
+        docnums: Any = reader.all_doc_ids()
+    else:
+        field = reader.schema["path"]
+        docnums = [docnum for path in sorted(paths) if ("path", field.to_bytes(path)) in reader
+                   for docnum in reader.postings("path", field.to_bytes(path)).all_ids()]
+    return length_totals(reader, list(docnums), sign, into)

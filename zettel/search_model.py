@@ -6,6 +6,7 @@ command line and the TUI can use them without loading Whoosh.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +31,18 @@ def _flatten(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    """Text that can be written as UTF-8: a lone surrogate (a file name that is
+    not UTF-8 gives one to a title) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
 def document(note: Note) -> dict[str, str]:
-    """The Whoosh document of a note."""
+    """The Whoosh document of a note. Its path is kept as it is (surrogates
+    included: the index's path field stores them); other values are `_text`."""
     meta = {f"meta_{field_key(key)}": _flatten(value) for key, value in note.meta.items()
             if field_key(key)}
     if note.thumbnail:
@@ -42,20 +53,181 @@ def document(note: Note) -> dict[str, str]:
            "body": "\n".join((note.body, tags, types, values)), **meta}
     if note.id:
         doc["id"] = note.id
-    return {key: value for key, value in doc.items() if value}
+    return {key: value if key == "path" else _text(value) for key, value in doc.items()
+            if value}
 
 
-def check_balance(text: str) -> None:
-    if text.count('"') % 2:
-        raise QueryError('a phrase is not closed: a " is missing')
-    depth = 0
-    for part in text.split('"')[::2]:  # outside quotes
-        for char in part:
-            depth += {"(": 1, ")": -1}.get(char, 0)
-            if depth < 0:
-                raise QueryError("a ')' closes no '('")
-    if depth:
-        raise QueryError("a '(' is not closed")
+#: How deep a query may nest (parentheses and NOTs), and how many words it may hold.
+MAX_DEPTH = 32
+MAX_WORDS = 1000
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of a query (``prefix*``, ``wild?card`` and ``word~2`` included) or,
+    with ``phrase``, the text of a "phrase"; searched in the query field
+    ``field`` (None: the default fields)."""
+
+    text: str
+    field: str | None = None
+    phrase: bool = False
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Notes that match every part (``a b``, ``a AND b``)."""
+
+    parts: tuple[QueryNode, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Notes that match at least one part (``a OR b``)."""
+
+    parts: tuple[QueryNode, ...]
+
+
+@dataclass(frozen=True)
+class Without:
+    """Notes that do not match ``part`` (``NOT a``, ``-a``)."""
+
+    part: QueryNode
+
+
+QueryNode = Word | AllOf | AnyOf | Without
+
+_TOKEN = re.compile(r'(?P<space>\s+)|(?P<paren>[()])|(?P<phrase>"[^"]*")|(?P<quote>")'
+                    r'|(?P<word>[^\s()"]+)')
+_FIELD = re.compile(r"([^\W\d_][\w-]*):(.*)", re.DOTALL)
+_OPERATORS = {"AND": "and", "OR": "or", "NOT": "not"}
+
+
+def parse(text: str) -> QueryNode:
+    """The query ``text`` (docs/search.md) as a tree; `QueryError` saying why
+    when it is malformed. Words are not analysed here (`zettel.search` does)."""
+    text = text.strip()
+    if not text:
+        raise QueryError("the query is empty")
+    parser = _Parser(_tokens(text))
+    parts = parser.all_of(None, 0)
+    if parser.peek() == "close":
+        raise QueryError("a ')' closes no '('")
+    if not parts:
+        raise QueryError(f"'{text}' has no word to search for")
+    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, text) pairs: open, close, and, or, not, field, word, phrase."""
+    found = list(_TOKEN.finditer(text))
+    out: list[tuple[str, str]] = []
+    for i, match in enumerate(found):
+        kind, value = match.lastgroup, match.group()
+        glued = i + 1 < len(found) and found[i + 1].group() in ("(", '"') or (
+            i + 1 < len(found) and found[i + 1].lastgroup == "phrase")
+        if kind == "space":
+            continue
+        if kind == "quote":
+            raise QueryError('a phrase is not closed: a " is missing')
+        if kind == "paren":
+            out.append(("open" if value == "(" else "close", value))
+        elif kind == "phrase":
+            out.append(("phrase", value[1:-1]))
+        elif value in _OPERATORS:
+            out.append((_OPERATORS[value], value))
+        else:
+            out.extend(_word_tokens(value, glued))
+    return out
+
+
+def _word_tokens(value: str, glued: bool) -> list[tuple[str, str]]:
+    """A word, with its leading ``-`` or ``+`` and its ``field:``, as tokens."""
+    out = []
+    if value[0] in "-+" and (len(value) > 1 or glued):
+        if value[0] == "-":
+            out.append(("not", "-"))
+        value = value[1:]
+        if not value:
+            return out
+    named = _FIELD.fullmatch(value)
+    if named is None:
+        return [*out, ("word", value)]
+    name, rest = named.groups()
+    if not rest and not glued:
+        raise QueryError(f"'{name}:' needs a word, a \"phrase\" or a (group) right after it, "
+                         f"as in {name}:word")
+    out.append(("field", name))
+    if rest:
+        out.append(("word", rest))
+    return out
+
+
+class _Parser:
+    """Recursive descent over the tokens: AND (implicit or written) binds
+    loosest, then OR, then NOT and ``-``; a field applies to what follows it."""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens, self.at, self.words = tokens, 0, 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.at][0] if self.at < len(self.tokens) else None
+
+    def _need(self, operator: str) -> None:
+        if self.peek() in (None, "close", "and", "or"):
+            raise QueryError(f"'{operator}' needs something to search on each side"
+                             if operator != "NOT" else "'NOT' needs something after it")
+
+    def all_of(self, field: str | None, depth: int) -> list[QueryNode]:
+        parts: list[QueryNode] = []
+        while (kind := self.peek()) not in (None, "close"):
+            if kind in ("and", "or"):  # an OR here follows nothing: 'OR a', 'a AND OR b'
+                if not parts or kind == "or":
+                    raise QueryError(f"'{kind.upper()}' needs something to search on each side")
+                self.at += 1
+                self._need("AND")
+                continue
+            parts.append(self.any_of(field, depth))
+        return parts
+
+    def any_of(self, field: str | None, depth: int) -> QueryNode:
+        parts = [self.unary(field, depth)]
+        while self.peek() == "or":
+            self.at += 1
+            self._need("OR")
+            parts.append(self.unary(field, depth))
+        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
+
+    def unary(self, field: str | None, depth: int) -> QueryNode:
+        kind, value = self.tokens[self.at]
+        self.at += 1
+        if kind == "not":
+            self._deeper(depth)
+            self._need("NOT")
+            return Without(self.unary(field, depth + 1))
+        if kind == "field":
+            field, (kind, value) = value, self.tokens[self.at]
+            self.at += 1
+        if kind == "open":
+            self._deeper(depth)
+            parts = self.all_of(field, depth + 1)
+            if self.peek() != "close":
+                raise QueryError("a '(' is not closed")
+            self.at += 1
+            if not parts:
+                raise QueryError("a group '( )' is empty")
+            return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+        if kind in ("word", "phrase"):
+            self.words += 1
+            if self.words > MAX_WORDS:
+                raise QueryError(f"the query has more than {MAX_WORDS} words")
+            return Word(value, field, phrase=kind == "phrase")
+        raise QueryError(f"'{value}' cannot come here in a query")
+
+    @staticmethod
+    def _deeper(depth: int) -> None:
+        if depth >= MAX_DEPTH:
+            raise QueryError(f"the query is nested too deeply (at most {MAX_DEPTH} levels "
+                             "of parentheses and NOTs)")
 
 
 @dataclass(frozen=True)
