@@ -204,18 +204,29 @@ def _prepare(folder: Path) -> None:
         ignore.write_text("# zettel's caches, rebuilt when missing\n*\n", encoding="utf-8")
 
 
-def load_check_memo(vault: Path, fingerprint: str) -> Any | None:
-    """The analysis saved for exactly this ``fingerprint`` of the vault, if any."""
-    payload, _ = _read(cache_dir(vault) / "check.pickle", "check cache")
+def load_memo(vault: Path, name: str, fingerprint: str) -> Any | None:
+    """What was saved as ``name`` for exactly this ``fingerprint`` of the vault
+    (see `zettel.vault.listing_fingerprint`), if anything."""
+    payload, _ = _read(cache_dir(vault) / name, name)
     if payload is None or payload.get("fingerprint") != fingerprint:
         return None
-    return payload.get("report")
+    return payload.get("memo")
+
+
+def save_memo(vault: Path, name: str, fingerprint: str, memo: Any) -> str | None:
+    """Remember ``memo`` (builtins only) as ``name`` for the vault as it is now."""
+    payload = {"key": CACHE_KEY, "fingerprint": fingerprint, "memo": memo}
+    return _write(vault, name, payload, name)
+
+
+def load_check_memo(vault: Path, fingerprint: str) -> Any | None:
+    """The analysis saved for exactly this ``fingerprint`` of the vault, if any."""
+    return load_memo(vault, "check.pickle", fingerprint)
 
 
 def save_check_memo(vault: Path, fingerprint: str, report: Any) -> str | None:
     """Remember an analysis of the vault as it is now (see `load_check_memo`)."""
-    payload = {"key": CACHE_KEY, "fingerprint": fingerprint, "report": report}
-    return _write(vault, "check.pickle", payload, "check cache")
+    return save_memo(vault, "check.pickle", fingerprint, report)
 
 
 def load_summary(vault: Path) -> list[tuple[Any, ...]] | None:
