@@ -7,6 +7,8 @@ Everything here is a pure function of the body text. Code is masked first
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import sys
 from urllib.parse import unquote
@@ -17,14 +19,14 @@ _FENCE_OPEN = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})", re.M)
 _INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)[^\n]*?(?<!`)\1(?!`)")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 _HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 # Each pattern starts with a literal character, which lets the regex engine
 # skip ahead quickly; a body is scanned once for links, and for tags and
 # reference definitions only when it holds a '#' or ']:'. In the link pattern
 # the wiki form comes first, so ``[[x]]`` is never also read as ``[x]``.
 _LINKS = re.compile(
-    r"\[(?:\[(?P<wiki>[^\[\]\n]+?)\]\]"
+    r"\[(?:\[(?P<wiki>[^\[\]\n]+)\]\]"
     r"|(?P<mtext>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
     r"\([ \t]*(?P<murl><[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*\))"
@@ -34,6 +36,9 @@ _REF_DEF = re.compile(
     r"^[ ]{0,3}\[(?P<name>[^\[\]\n^][^\[\]\n]*)\]:[ \t]*(?P<url><[^>\n]*>|\S+)", re.M)
 _BRACKETED = re.compile(r"\[([^\[\]\n]+)\]")
 _TAG = re.compile(r"#(?<![\w#/&\[(=]#)(\w[\w/-]*)")
+
+_new_link = functools.partial(tuple.__new__, Link)  # Link(...) without its Python __new__
+_LINE_COLUMN = operator.itemgetter(2, 3)  # a link's line and column
 
 
 def mask_code(body: str) -> str:
@@ -141,29 +146,39 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
                 tags.append(tag)
     if "[" not in masked:
         return links, tags, masked
-    lines = _Lines(body, first_line)
+    # The line of each link is counted on from the previous link (see `_Lines`),
+    # inline here: a note may hold a million links.
+    count, rfind, new_link, intern = masked.count, masked.rfind, _new_link, sys.intern
+    pos, line, line_start = 0, first_line, 0
     for m in _LINKS.finditer(masked):
         start = m.start()
         embed = start > 0 and masked[start - 1] == "!"
         if embed:
             start -= 1
-        line, col = lines.at(start)
-        wiki = m.group("wiki")
+        newlines = count("\n", pos, start)
+        if newlines:
+            line += newlines
+            line_start = rfind("\n", pos, start) + 1
+        pos = start
+        wiki = m.group(1)
         if wiki is not None:
-            target, heading, label = _split_wiki(wiki)
-            target = sys.intern(target)  # the same notes are linked again and again
-            kind: LinkKind = "embed" if embed else "wiki"
-            links.append(Link(target, kind, line, col, start, label, heading))
+            if "|" in wiki or "#" in wiki:
+                target, heading, label = _split_wiki(wiki)
+            else:
+                target, heading, label = wiki.strip(), None, None
+            # The same notes are linked again and again: one string each.
+            links.append(new_link((intern(target), "embed" if embed else "wiki", line,
+                                   start - line_start + 1, start, label, heading)))
             continue
-        link = _url_link(m.group("murl"), "embed" if embed else "markdown", line, col, start,
-                         m.group("mtext").strip() or None)
+        link = _url_link(m.group("murl"), "embed" if embed else "markdown", line,
+                         start - line_start + 1, start, m.group("mtext").strip() or None)
         if link is not None:
             links.append(link)
     if "]:" in masked:
         before = len(links)
         _reference_links(masked, _Lines(body, first_line), links)
         if len(links) > before:
-            links.sort(key=lambda link: (link.line, link.column))
+            links.sort(key=_LINE_COLUMN)  # two sorted runs: a linear merge
     return links, tags, masked
 
 
@@ -173,31 +188,60 @@ def _reference_links(masked: str, lines: _Lines, links: list[Link]) -> None:
     Its offset, which gives its context, is where ``[name]`` is first written
     outside the definition itself (the definition when it is not used).
     """
-    uses: dict[str, list[int]] | None = None
-    for m in _REF_DEF.finditer(masked):
-        if uses is None:  # every "[name]" once, in one pass: at most two places each
-            uses = {}
-            for use in _BRACKETED.finditer(masked):
-                seen = uses.setdefault(use.group(1), [])
-                if len(seen) < 2:
-                    seen.append(use.start())
-        name = m.group("name")
-        line, col = lines.at(m.start())
-        at = next((p for p in uses.get(name, ()) if not m.start() <= p < m.end()), m.start())
+    defs = _ref_defs(masked)
+    if not defs:
+        return
+    names = {m.group("name") for m in defs}
+    uses: dict[str, list[int]] = {}  # where each name is written, in one pass: twice at most
+    for use in _BRACKETED.finditer(masked):
+        name = use.group(1)
+        if name in names:
+            seen = uses.setdefault(name, [])
+            seen.append(use.start())
+            if len(seen) == 2:
+                names.discard(name)
+    for m in defs:
+        name, start = m.group("name"), m.start()
+        line, col = lines.at(start)
+        at = next((p for p in uses.get(name, ()) if not start <= p < m.end()), start)
         link = _url_link(m.group("url"), "reference", line, col, at, name)
         if link is not None:
             links.append(link)
+
+
+def _ref_defs(masked: str) -> list[re.Match[str]]:
+    """The reference definitions of ``masked``: `_REF_DEF` tried at the start of
+    each line holding ``]:`` only (far quicker than trying every line start)."""
+    found = []
+    find, rfind, match = masked.find, masked.rfind, _REF_DEF.match
+    tried, line_start, before, at = -1, 0, 0, find("]:")
+    while at != -1:
+        newline = rfind("\n", before, at)  # from the previous ']:' only: linear
+        if newline != -1:
+            line_start = newline + 1
+        if line_start != tried:
+            tried = line_start
+            m = match(masked, line_start)
+            if m:
+                found.append(m)
+        before, at = at, find("]:", at + 2)
+    return found
 
 
 def _url_link(url: str, kind: LinkKind, line: int, col: int, offset: int,
               label: str | None) -> Link | None:
     """The link a Markdown URL makes: ``external`` when it has a scheme, else a
     local link of ``kind``; None for an in-page anchor (``#part``)."""
-    if _SCHEME.match(url.lstrip("<")):
-        return Link(url.strip("<>"), "external", line, col, offset, label)
-    if url.startswith("<") and url.endswith(">"):
-        url = url[1:-1].strip()
+    if url.startswith("<"):
+        if _SCHEME.match(url, 1):
+            return _new_link((url.strip("<>"), "external", line, col, offset, label, None))
+        if url.endswith(">"):
+            url = url[1:-1].strip()
+    elif _SCHEME.match(url):
+        return _new_link((url, "external", line, col, offset, label, None))
     path, _, fragment = url.partition("#")
     if not path:
         return None
-    return Link(unquote(path), kind, line, col, offset, label, unquote(fragment) or None)
+    if "%" in url:
+        path, fragment = unquote(path), unquote(fragment)
+    return _new_link((path, kind, line, col, offset, label, fragment or None))
