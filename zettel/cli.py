@@ -16,13 +16,14 @@ from typing import Any
 import click
 
 from zettel import __version__
-from zettel.check import Report, broken_links, check_vault
+from zettel.check import Report, check_vault
 from zettel.cli_common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     VAULT_HELP,
     UsageProblem,
     dump,
+    facts_or_fail,
     find_note,
     graph_or_fail,
     json_option,
@@ -130,18 +131,18 @@ def orphans(vault: str | None, as_json: bool) -> None:
 
     Isolated notes (no links in or out) are orphans too and are marked so.
     """
-    graph = graph_or_fail(vault)
-    found = [(path, graph.is_dead_end(path)) for path in graph.orphans()]
+    facts = facts_or_fail(vault)
+    notes = facts.notes
     if as_json:
-        dump([{"path": p, "id": graph.notes[p].id, "title": graph.notes[p].title,
-                "isolated": isolated} for p, isolated in found])
+        dump([{"path": p, "id": notes[p].id, "title": notes[p].title, "isolated": isolated}
+              for p, isolated in facts.orphans])
     else:
-        for path, isolated in found:
-            click.echo(f"{clean(path)}\t{clean(graph.notes[path].title)}"
+        for path, isolated in facts.orphans:
+            click.echo(f"{clean(path)}\t{clean(notes[path].title)}"
                        + ("\t(isolated)" if isolated else ""))
-    click.echo(f"{count(len(found), 'orphan')} among {count(len(graph.notes), 'note')}",
+    click.echo(f"{count(len(facts.orphans), 'orphan')} among {count(len(notes), 'note')}",
                err=True)
-    sys.exit(EXIT_FINDINGS if found else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if facts.orphans else EXIT_CLEAN)
 
 
 @main.command()
@@ -149,24 +150,17 @@ def orphans(vault: str | None, as_json: bool) -> None:
 @json_option
 def broken(vault: str | None, as_json: bool) -> None:
     """List broken links, with line and context (exit 1 if any)."""
-    graph = graph_or_fail(vault)
-    found = zip(graph.broken, broken_links(graph), strict=True)
-    rows: list[dict[str, Any]] = []
-    for item, problem in sorted(found, key=lambda f: (f[0].source, f[0].link.line,
-                                                      f[0].link.column)):
-        link = item.link
-        rows.append({"path": item.source, "line": link.line, "column": link.column,
-                     "target": link.target, "kind": link.kind,
-                     "context": graph.notes[item.source].context(link),
-                     "suggestion": problem.suggestion})
+    rows = facts_or_fail(vault).broken
     if as_json:
-        dump(rows)
+        dump([{"path": row.source, "line": row.line, "column": row.column,
+               "target": row.target, "kind": row.kind, "context": row.context,
+               "suggestion": row.suggestion} for row in rows])
     else:
         for row in rows:
-            hint = f" (did you mean '{clean(row['suggestion'])}'?)" if row["suggestion"] else ""
-            click.echo(f"{clean(row['path'])}:{row['line']}:{row['column']}: "
-                       + click.style(clean(row["target"]), fg="red") + hint)
-            click.echo("    " + clean(" ".join(row["context"].split())[:200]))
+            hint = f" (did you mean '{clean(row.suggestion)}'?)" if row.suggestion else ""
+            click.echo(f"{clean(row.source)}:{row.line}:{row.column}: "
+                       + click.style(clean(row.target), fg="red") + hint)
+            click.echo("    " + clean(" ".join(row.context.split())[:200]))
     click.echo(count(len(rows), "broken link"), err=True)
     sys.exit(EXIT_FINDINGS if rows else EXIT_CLEAN)
 
@@ -180,16 +174,17 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
 
     NOTE is a path, an id, a file name, a title or an alias.
     """
-    graph = graph_or_fail(vault)
-    found = find_note(graph, note, vault_path(vault))
+    facts = facts_or_fail(vault)
+    found = facts.note(find_note(facts, note, vault_path(vault)).path)
+    notes = facts.notes
     outgoing: list[dict[str, Any]] = [
-        {"target": r.link.target, "kind": r.link.kind, "line": r.link.line,
-         "status": r.resolution.status, "path": r.target, "type": r.resolution.link_type}
-        for r in graph.outgoing(found.path)]
+        {"target": link.target, "kind": link.kind, "line": link.line,
+         "status": resolution.status, "path": resolution.path, "type": resolution.link_type}
+        for link, resolution in facts.outgoing(found.path)]
     backlinks: list[dict[str, Any]] = [
-        {"path": r.source, "title": graph.notes[r.source].title, "line": r.link.line,
-         "context": graph.notes[r.source].context(r.link)}
-        for r in graph.backlinks(found.path)]
+        {"path": back.source, "title": notes[back.source].title, "line": back.link.line,
+         "context": back.context}
+        for back in facts.backlinks_of(found.path)]
     data: dict[str, Any] = {
         "path": found.path, "id": found.id, "title": found.title, "types": list(found.types),
         "tags": list(found.tags), "aliases": list(found.aliases), "thumbnail": found.thumbnail,
@@ -209,8 +204,8 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
     for link in outgoing:
         if link["status"] != "resolved":
             where = click.style(link["status"], fg="red")
-        elif link["path"] in graph.notes:
-            where = clean(f"{graph.notes[link['path']].title} ({link['path']})")
+        elif link["path"] in notes:
+            where = clean(f"{notes[link['path']].title} ({link['path']})")
         else:
             where = clean(link["path"])  # an attachment
         typed = f" [{link['type']}]" if link["type"] else ""
@@ -226,9 +221,9 @@ def show(note: str, vault: str | None, as_json: bool) -> None:
 @json_option
 def tags(vault: str | None, as_json: bool) -> None:
     """List tags and types with the number of notes using each."""
-    opened = open_or_fail(vault)
-    tag_counts = Counter(t for note in opened.notes for t in note.tags)
-    type_counts = Counter(t for note in opened.notes for t in note.types)
+    notes = facts_or_fail(vault).notes.values()
+    tag_counts = Counter(t for note in notes for t in note.tags)
+    type_counts = Counter(t for note in notes for t in note.types)
     ordered = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
                for name, c in (("tags", tag_counts), ("types", type_counts))}
     if as_json:

@@ -6,7 +6,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,8 +16,9 @@ import click
 from zettel.check import graph_of
 from zettel.config import ConfigError
 from zettel.display import clean, clean_json
+from zettel.facts import Facts, vault_facts
 from zettel.graph import KnowledgeGraph
-from zettel.model import Note
+from zettel.resolve import Named
 from zettel.vault import Vault, VaultError, open_vault
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -71,6 +72,15 @@ def graph_or_fail(vault: str | None) -> KnowledgeGraph:
     return graph_of(open_or_fail(vault))
 
 
+def facts_or_fail(vault: str | None) -> Facts:
+    """What the listing commands need of the graph (`zettel.facts`), remembered
+    while no file changes."""
+    with usage_errors():
+        facts, notices = vault_facts(vault_path(vault), progress=show_progress)
+    show_notices(notices)
+    return facts
+
+
 def dump(data: Any) -> None:
     """Print ``data`` as JSON; NaN and infinities (front matter such as ``.nan``),
     which JSON cannot hold, as the strings "NaN", "Infinity" and "-Infinity"; C1
@@ -102,25 +112,26 @@ vault_argument = click.argument("vault", required=False, metavar="[VAULT]")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
 
 
-def find_note(graph: KnowledgeGraph, query: str, root: Path) -> Note:
+def find_note(source: KnowledgeGraph | Facts, query: str, root: Path) -> Named:
     """The note named by a path, id, file name, title or alias (or fail)."""
+    notes: Mapping[str, Named] = source.notes
     candidate = Path(query)
     for path in (candidate, root / candidate):
         try:
             rel = path.resolve().relative_to(root.resolve()).as_posix()
         except (ValueError, OSError):
             continue
-        if rel in graph.notes:
-            return graph.notes[rel]
-    found = graph.resolver.resolve(query)
-    if found.status == "resolved" and found.paths[0] in graph.notes:
-        return graph.notes[found.paths[0]]
+        if rel in notes:
+            return notes[rel]
+    found = source.resolver.resolve(query)
+    if found.status == "resolved" and found.paths[0] in notes:
+        return notes[found.paths[0]]
     if found.status == "ambiguous":
         fail(f"'{query}' matches {len(found.paths)} notes by {found.step}: "
               + ", ".join(found.paths))
     from rapidfuzz import fuzz, process, utils  # noqa: PLC0415 - only on this error path
 
-    titles = sorted({note.title for note in graph.notes.values()})
+    titles = sorted({note.title for note in notes.values()})
     close = process.extract(query, titles, scorer=fuzz.WRatio, processor=utils.default_process,
                             limit=3, score_cutoff=75)
     hint = ("; did you mean " + " or ".join(f"'{title}'" for title, _, _ in close) + "?"

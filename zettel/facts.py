@@ -1,0 +1,201 @@
+"""What ``show``, ``orphans``, ``broken``, ``tags`` and ``related`` need of the
+graph, remembered between runs.
+
+Building the graph of a large vault is most of those commands' time: every
+note loaded, every link resolved. What they use of it is small: the note list,
+the orphans, the broken links with their context and suggestion, and who links
+to whom. `vault_facts` takes that from a `KnowledgeGraph` and saves it beside
+the parse cache, under the fingerprint of the vault's listing (paths, sizes,
+mtimes, settings), like the check memo; while no file changes, the next
+command loads it and reads only the notes it shows. A different fingerprint,
+or a file changed in the last two seconds, means the graph is built again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from zettel import cache
+from zettel.model import Link, Note
+from zettel.resolve import Resolution, Resolver
+from zettel.vault import Progress, listing_fingerprint, read_note, scan_folder
+
+MEMO_FILE = "facts.pickle"
+
+
+class NoteRow(NamedTuple):
+    """A note as the listing commands show it, without its body."""
+
+    path: str
+    title: str
+    id: str | None
+    types: tuple[str, ...]
+    tags: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+class BrokenRow(NamedTuple):
+    """A broken link: where it is written, what it names, its context, and the
+    note it probably meant (see `zettel.check.broken_links`)."""
+
+    source: str
+    line: int
+    column: int
+    target: str
+    kind: str
+    context: str
+    suggestion: str | None
+
+
+class Backlink(NamedTuple):
+    """A link to a note: the note it is written in, the link, its paragraph."""
+
+    source: str
+    link: Link
+    context: str
+
+
+@dataclass
+class Facts:
+    """The graph's answers for one state of the vault (see the module doc).
+
+    ``backlinks`` maps a note's path to the links written to it in other
+    notes, each as (source path, index in the source's ``Note.links``).
+    """
+
+    root: Path
+    notes: dict[str, NoteRow]
+    orphans: list[tuple[str, bool]]
+    broken: list[BrokenRow]
+    backlinks: dict[str, tuple[tuple[str, int], ...]]
+    files: tuple[str, ...] = ()
+    extensions: tuple[str, ...] = ("md", "markdown", "txt")
+    _read: dict[str, Note] = field(default_factory=dict, repr=False)
+    _resolver: Resolver | None = field(default=None, repr=False)
+
+    @property
+    def resolver(self) -> Resolver:
+        """A resolver over every note (built on first use)."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.notes.values(), self.files, self.extensions)
+        return self._resolver
+
+    def note(self, path: str) -> Note:
+        """The note at ``path``, read from its file (once)."""
+        found = self._read.get(path)
+        if found is None:
+            found = self._read[path] = read_note(self.root, path)
+        return found
+
+    def outgoing(self, path: str) -> list[tuple[Link, Resolution]]:
+        """Every link written in ``path`` (URLs aside), resolved, in file order."""
+        resolve = self.resolver.resolve_link
+        return [(link, resolve(link, path)) for link in self.note(path).links
+                if link.kind != "external"]
+
+    def backlinks_of(self, path: str) -> list[Backlink]:
+        """Every link to ``path`` written in another note, by source path and line."""
+        found = []
+        for source, number in self.backlinks.get(path, ()):
+            note = self.note(source)
+            if number < len(note.links):
+                link = note.links[number]
+                found.append(Backlink(source, link, note.context(link)))
+        return found
+
+    def linked_from(self, path: str) -> list[str]:
+        """Notes with a backlink to ``path``, in path order."""
+        return sorted({source for source, _ in self.backlinks.get(path, ())})
+
+    def links_to(self, path: str) -> list[str]:
+        """Notes that ``path`` links to (other notes only), in path order."""
+        return sorted({found.paths[0] for _, found in self.outgoing(path)
+                       if found.status == "resolved" and not found.is_file
+                       and found.paths[0] != path})
+
+
+def facts_of_graph(graph: object, root: Path, files: tuple[str, ...]) -> Facts:
+    """The facts of a `zettel.graph.KnowledgeGraph` built by the caller over
+    the vault at ``root`` whose other files are ``files``."""
+    from zettel.check import broken_links  # noqa: PLC0415 - avoids an import cycle
+    from zettel.graph import KnowledgeGraph  # noqa: PLC0415
+
+    assert isinstance(graph, KnowledgeGraph)
+    notes = {p: NoteRow(p, n.title, n.id, n.types, n.tags, n.aliases)
+             for p, n in graph.notes.items()}
+    orphans = [(p, graph.is_dead_end(p)) for p in graph.orphans()]
+    broken = []
+    for item, problem in zip(graph.broken, broken_links(graph), strict=True):
+        link = item.link
+        broken.append(BrokenRow(item.source, link.line, link.column, link.target, link.kind,
+                                graph.notes[item.source].context(link), problem.suggestion))
+    broken.sort(key=lambda row: (row.source, row.line, row.column))
+    backlinks: dict[str, tuple[tuple[str, int], ...]] = {}
+    for target in graph.notes:
+        sources = graph.linked_from(target)
+        if not sources:
+            continue
+        found: list[tuple[str, int]] = []
+        for source in sources:
+            written = graph.graph.edges[source, target]["links"]
+            numbers = {link: i for i, link in enumerate(graph.notes[source].links)}
+            found.extend((source, numbers[link]) for link in written)
+        backlinks[target] = tuple(found)
+    return Facts(root, notes, orphans, broken, backlinks, files, graph.resolver.extensions)
+
+
+def _from_memo(root: Path, saved: Any) -> Facts | None:
+    """The facts a memo holds, or None when it is not of the shape saved (the
+    cache folder is the vault's: a file planted there must not crash us)."""
+    if saved is None:
+        return None
+    try:
+        notes, orphans, broken, backlinks = saved
+        facts = Facts(root, {row[0]: NoteRow(*row) for row in notes},
+                      [(str(path), bool(isolated)) for path, isolated in orphans],
+                      [BrokenRow(*row) for row in broken], dict(backlinks))
+        known = facts.notes
+        if any(path not in known for path, _ in facts.orphans) or any(
+                target not in known or source not in known or not isinstance(number, int)
+                for target, sources in facts.backlinks.items() for source, number in sources):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return facts
+
+
+def vault_facts(root: Path | str, *, progress: Progress | None = None,
+                use_cache: bool = True) -> tuple[Facts, tuple[str, ...]]:
+    """The facts of the vault at ``root`` and notices for the user.
+
+    Loaded from the memo when nothing changed since it was saved; otherwise
+    the vault is opened (parse cache and all), its graph built, and the memo
+    saved. Raises what `zettel.vault.open_vault` raises.
+    """
+    root = Path(root)
+    started_ns = time.time_ns()
+    listing = scan_folder(root)
+    config, entries, files = listing
+    fingerprint = listing_fingerprint(config, entries, files)
+    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
+    if use_cache:
+        saved = _from_memo(root, cache.load_memo(root, MEMO_FILE, fingerprint))
+        if saved is not None:
+            saved.files, saved.extensions = tuple(files), config.extensions
+            return saved, config.warnings
+    from zettel.check import graph_of  # noqa: PLC0415 - the slow path only
+    from zettel.vault import open_vault  # noqa: PLC0415
+
+    vault = open_vault(root, use_cache=use_cache, progress=progress, listing=listing)
+    facts = facts_of_graph(graph_of(vault), root, vault.files)
+    notices = vault.notices
+    if use_cache and not racy:
+        payload = ([tuple(row) for row in facts.notes.values()], facts.orphans,
+                   [tuple(row) for row in facts.broken], facts.backlinks)
+        notice = cache.save_memo(root, MEMO_FILE, fingerprint, payload)
+        if notice:
+            notices += (notice,)
+    return facts, notices
