@@ -132,8 +132,9 @@ def main() -> None:
         chosen = set(args.modes.split(","))
         wanted = [m for m in table if m in chosen or m.split("-")[0] in chosen
                   or m in ("python", "import-cli", "import-search", "naive")]
-    # Caches and index exist before the warm modes run.
+    # Caches, memos and the index exist before the warm modes run.
     run(table["check-warm"])
+    run(table["orphans"])
     if any(m.startswith("search") for m in wanted) and "index-build" not in wanted:
         run(table["index-build"])
     times: dict[str, list[float]] = {m: [] for m in wanted}
@@ -146,8 +147,9 @@ def main() -> None:
             seconds, peak = run(table[mode])
             times[mode].append(seconds)
             peaks[mode].append(peak)
-            if mode == "check-cold":  # leave the caches for the warm modes
+            if mode == "check-cold":  # leave the caches and memos for the warm modes
                 run(table["check-warm"])
+                run(table["orphans"])
     report(vault, args, times, peaks)
 
 
