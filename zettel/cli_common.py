@@ -19,6 +19,7 @@ from zettel.display import clean, clean_json
 from zettel.facts import Facts, vault_facts
 from zettel.graph import KnowledgeGraph
 from zettel.resolve import Named
+from zettel.statedir import UnsafeStateDir
 from zettel.vault import Vault, VaultError, open_vault
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -57,7 +58,7 @@ def usage_errors() -> Iterator[None]:
     """A vault that cannot be opened, or unusable settings: exit 2 with one line."""
     try:
         yield
-    except (VaultError, ConfigError) as err:
+    except (VaultError, ConfigError, UnsafeStateDir) as err:
         raise UsageProblem(str(err)) from err
 
 
