@@ -259,7 +259,8 @@ def test_cli_search_when_the_index_cannot_be_written(make_vault: MakeVault) -> N
                                             encoding="utf-8")
     result = CliRunner().invoke(main, ["search", "donnees", str(root)])
     assert result.exit_code == 2
-    assert "cannot use the search index" in result.stderr and "Traceback" not in result.output
+    assert ".zettel/index' is not a folder" in result.stderr and "Traceback" not in result.output
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_snippet_pieces() -> None:

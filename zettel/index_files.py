@@ -32,20 +32,12 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
-def _latin1(text: str, encoding: str = "latin1") -> bytes:
-    """How a protocol-2 pickle makes bytes (it names ``_codecs.encode``): latin-1 only."""
-    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError("_codecs.encode is only allowed for latin-1 text")
-    return text.encode("latin-1")
-
-
-#: Every global a pickle in the search index may name, and what it stands
-#: for: Whoosh's segment and codec (plain data: `zettel.search_schema`
-#: checks them), a segment's table of field lengths, and how a protocol-2
-#: pickle writes bytes. Whoosh's own names are resolved when first needed.
+#: Every global a pickle in the search index may name: Whoosh's segment and
+#: codec (plain data, checked by `zettel.search_schema.check_segments`) and a
+#: segment's table of field lengths (``defaultdict(int)``). Everything else in
+#: the index is pickled with protocol 5, which names no global for plain data.
 INDEX_GLOBALS: dict[tuple[str, str], Any] = {
-    ("builtins", "int"): int, ("builtins", "bytes"): bytes, ("_codecs", "encode"): _latin1,
-    ("collections", "defaultdict"): None,
+    ("builtins", "int"): int, ("collections", "defaultdict"): None,
     ("whoosh.codec.whoosh3", "W3Segment"): None, ("whoosh.codec.whoosh3", "W3Codec"): None,
 }
 

@@ -52,7 +52,6 @@ from zettel.search_model import (
 from zettel.search_query import DEFAULT_FIELDS, FIELD_NAMES, parse_query
 from zettel.search_rank import (
     BOOST_GRID,
-    LengthTotals,
     RankedCollector,
     VaultBM25F,
     length_totals,
@@ -283,7 +282,7 @@ class SearchIndex:
             writer.commit()
             writer = None
             with built.reader() as reader:
-                lengths = _lengths_of(reader, None)
+                lengths = length_totals(reader, reader.all_doc_ids())
             manifest = state.Manifest.of(built.latest_generation(),
                                          listing_fingerprint(*listing), files, lengths)
             state.save_manifest(folder, manifest)
@@ -317,7 +316,8 @@ class SearchIndex:
         lengths = dict(manifest.lengths)
         if changes.reindexed or changes.removed:
             with opened.reader() as reader:  # what goes away no longer counts
-                _lengths_of(reader, {*changes.removed, *changes.reindexed}, -1, lengths)
+                length_totals(reader, _docnums(reader, {*changes.removed, *changes.reindexed}),
+                              -1, lengths)
             writer = opened.writer()
             try:
                 for path in changes.removed:
@@ -329,7 +329,7 @@ class SearchIndex:
                 writer.cancel()
                 raise
             with opened.reader() as reader:
-                _lengths_of(reader, set(changes.reindexed), 1, lengths)
+                length_totals(reader, _docnums(reader, set(changes.reindexed)), 1, lengths)
         files = dict(manifest.files)
         for path in changes.removed:
             files.pop(path, None)
@@ -439,13 +439,9 @@ class SearchIndex:
                 for h in collector.results() if h.docnum != docnum][:limit]
 
 
-def _lengths_of(reader: Any, paths: set[str] | None, sign: int = 1,
-                into: LengthTotals | None = None) -> LengthTotals:
-    """`length_totals` of the notes at ``paths`` (None: every note) in ``reader``."""
-    if paths is None:
-        docnums: Any = reader.all_doc_ids()
-    else:
-        field = reader.schema["path"]
-        docnums = [docnum for path in sorted(paths) if ("path", field.to_bytes(path)) in reader
-                   for docnum in reader.postings("path", field.to_bytes(path)).all_ids()]
-    return length_totals(reader, list(docnums), sign, into)
+def _docnums(reader: Any, paths: set[str]) -> list[int]:
+    """The numbers of the (undeleted) notes at ``paths`` in ``reader``."""
+    field = reader.schema["path"]
+    keys = [field.to_bytes(path) for path in sorted(paths)]
+    return [docnum for key in keys if ("path", key) in reader
+            for docnum in reader.postings("path", key).all_ids()]

@@ -5,8 +5,9 @@ be laid out: notes deleted but not yet merged away still count, and a sum of
 scores is added up in an order that depends on the segments. Here:
 
 - `VaultBM25F` is BM25F over the notes that exist now: their number, the
-  number of them holding a term, and the average length of a field, which the
-  index keeps up to date (`LengthTotals`, in the manifest);
+  number of them holding a term, and the average length of a field, from
+  totals of the lengths the index stores for each note, which the manifest
+  keeps up to date as notes come and go (`LengthTotals`);
 - each term's score is rounded to a multiple of 2**-32, so that adding scores
   up is exact, in any order;
 - `RankedCollector` keeps the best notes by score, then path (the tie rule of
@@ -17,6 +18,7 @@ scores is added up in an order that depends on the segments. Here:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from heapq import heappush, heapreplace
 from math import log
 from typing import Any
@@ -40,18 +42,17 @@ def on_grid(score: float, grid: float = GRID) -> float:
 LengthTotals = dict[str, int]
 
 
-def length_totals(reader: Any, docnums: Any, sign: int = 1,
+def length_totals(reader: Any, docnums: Iterable[int], sign: int = 1,
                   into: LengthTotals | None = None) -> LengthTotals:
-    """Add (or, with ``sign`` -1, take away) the lengths of the notes
-    ``docnums`` of ``reader`` to ``into``, field by field."""
+    """Add (``sign`` 1) or take away (-1) the lengths of the notes ``docnums``
+    of ``reader`` to or from ``into``, field by field."""
     totals: LengthTotals = {} if into is None else into
-    schema = reader.schema
-    fields = [name for name in reader.indexed_field_names()
-              if name in schema and schema[name].scorable]
-    length = reader.doc_field_length
-    for name in fields:
-        total = sum(length(docnum, name, 0) or 0 for docnum in docnums)
-        totals[name] = totals.get(name, 0) + sign * total
+    docnums = list(docnums)
+    schema, length = reader.schema, reader.doc_field_length
+    for name in reader.indexed_field_names():
+        if name in schema and schema[name].scorable:
+            found = sum(length(docnum, name, 0) or 0 for docnum in docnums)
+            totals[name] = totals.get(name, 0) + sign * found
     return totals
 
 

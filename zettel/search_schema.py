@@ -16,7 +16,6 @@ import pickle
 import re
 from array import array
 from collections.abc import Iterator
-from itertools import accumulate
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,20 +31,25 @@ from zettel.textfold import WORD, fold, term, term_positions
 INDEX_NAME = "MAIN"
 
 
+def _dumps(data: Any, protocol: int | None = None) -> bytes:
+    """Whoosh's postings pickled with the newest protocol, whatever it asks:
+    bytes are then plain data, not a call to ``_codecs.encode`` (protocol 2)."""
+    return pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+
+
 def guard_pickles() -> None:
     """Make every place Whoosh unpickles part of an index go through
     `index_loads` (the schema is never read: `Storage` passes `build_schema`)."""
     from whoosh import columns  # noqa: PLC0415 - imported by whoosh.index already
     from whoosh.filedb import structfile  # noqa: PLC0415
 
-    index.pickle = SimpleNamespace(loads=index_loads, dumps=pickle.dumps,  # type: ignore[attr-defined]
-                                   PicklingError=pickle.PicklingError)
+    index.pickle = SimpleNamespace(  # type: ignore[attr-defined]
+        loads=index_loads, dumps=pickle.dumps, PicklingError=pickle.PicklingError)
     index.toc_loaders.clear()  # older formats, read with a plain unpickler
     structfile.load_pickle = index_load  # type: ignore[attr-defined]
     for module in (whoosh3, columns, formats):
         module.loads = index_loads  # type: ignore[attr-defined]
-
-
+    whoosh3.dumps = _dumps  # type: ignore[attr-defined]
 
 
 guard_pickles()
@@ -115,22 +119,20 @@ class ValueTokenizer(Tokenizer):  # type: ignore[misc]
 
 def encode_positions(places: list[int]) -> bytes:
     """Ascending word positions as stored in a posting: their number, then the
-    gaps between them packed as unsigned integers of 1, 2 or 4 bytes (a type
-    code, then the array). No pickle: a posting cannot hold code."""
-    gaps = [place - before for before, place in zip([0, *places], places, strict=False)]
-    widest = max(gaps, default=0)
-    code = "B" if widest < 1 << 8 else "H" if widest < 1 << 16 else "I"
-    return pack_uint(len(gaps)) + code.encode("ascii") + array(code, gaps).tobytes()
+    positions packed as unsigned integers of 2 bytes (4 past 65,535), after a
+    type code. No pickle: a posting cannot hold code, and it is faster."""
+    code = b"H" if places[-1] < 1 << 16 else b"I"
+    return pack_uint(len(places)) + code + array(code.decode("ascii"), places).tobytes()
 
 
 def decode_positions(value: bytes) -> list[int]:
     """The positions `encode_positions` packed; ValueError if they are damaged."""
     code = value[_INT_SIZE:_INT_SIZE + 1]
-    if code not in (b"B", b"H", b"I"):
+    if code not in (b"H", b"I"):
         raise ValueError("damaged word positions in the search index")
-    gaps = array(code.decode("ascii"))
-    gaps.frombytes(value[_INT_SIZE + 1:])
-    return list(accumulate(gaps))
+    places = array(code.decode("ascii"))
+    places.frombytes(value[_INT_SIZE + 1:])
+    return places.tolist()
 
 
 class FastPositions(formats.Positions):  # type: ignore[misc]
