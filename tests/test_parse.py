@@ -248,3 +248,40 @@ def test_yaml_error_lines_are_file_lines() -> None:
     # The flow list goes on to the next line, where the ':' is what cannot be.
     [problem] = parse_text("a.md", "---\ntitle: t\ntags: [a, b\nid: 1\n---\n").problems
     assert problem.line == 4 and "':'" in problem.message
+
+
+def test_keys_that_are_numbers_or_booleans_are_kept_as_text_not_duplicates() -> None:
+    note = parse_text("a.md", "---\ntitle: Kept\n1: one\ntrue: yes\n1.0: float\nnull: nothing\n"
+                      "x:\n  1: a\n  true: b\n---\n")
+    assert note.title == "Kept" and note.problems == ()
+    assert note.meta == {"1": "one", "true": "yes", "1.0": "float", "null": "nothing",
+                         "x": {"1": "a", "true": "b"}}
+
+
+def test_a_number_key_given_twice_is_still_a_duplicate() -> None:
+    note = parse_text("a.md", "---\ntitle: Kept\n1: a\ntrue: b\n01: c\n---\n")
+    assert note.title == "Kept" and note.meta == {"1": "c", "true": "b"}
+    [problem] = note.problems
+    assert (problem.kind, problem.target, problem.line) == ("yaml-error", "1", 3)
+
+
+def test_block_text_that_looks_like_keys_is_left_as_written() -> None:
+    note = parse_text("a.md", "---\nd: |\n  1: x\n  true: y\n1: a\ntrue: b\n---\n")
+    assert note.meta == {"d": "1: x\ntrue: y\n", "1": "a", "true": "b"}
+
+
+def test_values_nested_deeper_than_64_levels_are_a_yaml_error_of_their_field() -> None:
+    ok = parse_text("a.md", "---\na: " + "[" * 64 + "]" * 64 + "\n---\n")
+    assert ok.problems == () and "a" in ok.meta
+    note = parse_text("a.md", "---\ntitle: Kept\nid: 20240101000000\ndeep: " + "[" * 65 + "x"
+                      + "]" * 65 + "\nmap: " + "{a: " * 65 + "x" + "}" * 65 + "\nz: 1\n---\n")
+    assert (note.title, note.id, note.meta) == ("Kept", "20240101000000", {"z": 1})
+    assert [(p.kind, p.target, p.line) for p in note.problems] == [
+        ("yaml-error", "deep", 4), ("yaml-error", "map", 5)]
+    assert "nested more than 64 levels" in note.problems[0].message
+
+
+def test_front_matter_indented_beyond_reason_is_refused_before_yaml_reads_it() -> None:
+    note = parse_text("a.md", "---\ntitle: T\na:\n" + "- " * 300 + "x\n---\nbody [[b]]")
+    assert [(p.kind, p.line) for p in note.problems] == [("yaml-error", 4)]
+    assert note.meta == {} and note.title == "a" and note.links[0].target == "b"

@@ -12,6 +12,7 @@ from conftest import MakeVault
 from zettel import cache, vault
 from zettel.check import check_vault
 from zettel.config import ConfigError
+from zettel.statedir import UnsafeStateDir
 from zettel.vault import VaultError, open_vault
 
 
@@ -167,11 +168,19 @@ def test_cache_never_runs_code(make_vault: MakeVault, tmp_path: Path,
     assert v.notes[0].path == "a.md" and any("rebuilt" in n for n in v.notices)
 
 
-def test_unwritable_cache_folder_is_a_notice(make_vault: MakeVault) -> None:
-    root = make_vault({"a.md": "x", ".zettel/cache": "a file where the folder should be"})
+def test_unwritable_cache_file_is_a_notice(make_vault: MakeVault) -> None:
+    root = make_vault({"a.md": "x", ".zettel/cache/notes.pickle/x": "a folder, not a file"})
     v = open_vault(root)
     assert v.notes[0].path == "a.md"
+    assert any("not readable" in n for n in v.notices)
     assert any("not written" in n for n in v.notices)
+
+
+def test_cache_folder_that_is_a_file_is_refused(make_vault: MakeVault) -> None:
+    root = make_vault({"a.md": "x", ".zettel/cache": "a file where the folder should be"})
+    with pytest.raises(UnsafeStateDir, match="not a folder"):
+        open_vault(root)
+    assert open_vault(root, use_cache=False).notes[0].path == "a.md"  # reads and writes none
 
 
 def test_check_reuses_its_last_result_until_something_changes(make_vault: MakeVault) -> None:

@@ -10,7 +10,13 @@ A cache is an optimisation, never a source of truth:
 - a cache that is missing, truncated, from another version or otherwise
   unreadable is dropped and rebuilt, with a notice;
 - it is unpickled with a whitelist of classes, so a cache file planted in a
-  shared vault cannot run code.
+  shared vault cannot run code; and it is used only in the very folder that
+  wrote it (its inode is recorded), so one planted in a vault, or copied
+  from elsewhere, is not used at all;
+- the folder is reached through `zettel.statedir.state_path` (a symbolic
+  link or another user's folder is refused), files in it are opened without
+  following links or blocking, and temporaries that a killed zettel left
+  behind are removed (see `_CacheLock`).
 
 Notes are stored as plain tuples ("rows") in chunks of a few hundred: worker
 processes pickle their chunk once, the same bytes travel back to the parent
@@ -19,25 +25,37 @@ and into the file, and a chunk whose notes did not change is rewritten as is.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import io
 import os
 import pickle
+import re
+import stat
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from zettel import __version__
 from zettel.model import Link, Note, Problem
+from zettel.statedir import state_path
 
 #: Bump when `Note` or the parser's output changes shape or meaning.
-SCHEMA = 4
+SCHEMA = 5
 CACHE_KEY = f"zettel/{SCHEMA}/{__version__}"
 RACY_WINDOW_NS = 2_000_000_000
 CHUNK_SIZE = 250
 NOTES_FILE = "notes.pickle"
+LOCK_FILE = "lock"
+#: The names of the temporaries this module writes (``.notes.x1y2z3_q.tmp``, as
+#: `tempfile.mkstemp` makes them): the only files it ever removes.
+_TEMP_NAME = re.compile(r"\.[A-Za-z0-9_-]+(?:\.pickle)?\.[a-z0-9_]{8}\.tmp")
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 NOTE_FIELDS = tuple(f.name for f in fields(Note))
 _LINKS_AT = NOTE_FIELDS.index("links")
@@ -107,9 +125,39 @@ def racy_size(size: int, mtime_ns: int, scan_started_ns: int) -> int:
     return size if mtime_ns < scan_started_ns - RACY_WINDOW_NS else -1
 
 
-def cache_dir(vault: Path) -> Path:
-    """The folder of zettel's caches for ``vault``."""
-    return vault / ".zettel" / "cache"
+def cache_dir(vault: Path, *, create: bool = False) -> Path:
+    """The folder of zettel's caches for ``vault`` (made when ``create``).
+
+    Raises `zettel.statedir.UnsafeStateDir` when it, or ``.zettel``, is a
+    symbolic link, not a folder, or another user's.
+    """
+    return state_path(vault, "cache", create=create)
+
+
+def _open(path: Path) -> BinaryIO | None:
+    """A cache file opened for reading, or None when there is none. Raises
+    `OSError` for a link or anything but a regular file (never blocks on one)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.EMLINK):
+            raise OSError(err.errno, "it is a symbolic link") from err
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "it is not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return open(fd, "rb")
+
+
+def _stamp(folder: Path) -> int:
+    """What binds a cache file to the folder that wrote it: the folder's inode,
+    which a cache planted in a vault or copied with it cannot predict."""
+    return os.lstat(folder).st_ino
 
 
 def load_notes_cache(vault: Path) -> tuple[list[bytes], str | None]:
@@ -119,11 +167,12 @@ def load_notes_cache(vault: Path) -> tuple[list[bytes], str | None]:
     None; a file cut short keeps the chunks before the cut (the notes after
     it are parsed again).
     """
-    path = cache_dir(vault) / NOTES_FILE
+    folder = cache_dir(vault)
     try:
-        stream = path.open("rb")
-    except FileNotFoundError:
-        return [], None
+        stream = _open(folder / NOTES_FILE)
+        if stream is None:
+            return [], None
+        stamp = _stamp(folder)
     except OSError as err:
         return [], f"parse cache not readable ({err.strerror}); parsing every note"
     chunks: list[bytes] = []
@@ -132,6 +181,8 @@ def load_notes_cache(vault: Path) -> tuple[list[bytes], str | None]:
             header = _SafeUnpickler(stream).load()
             if not isinstance(header, dict) or header.get("key") != CACHE_KEY:
                 return [], "parse cache is from another zettel version; rebuilt"
+            if header.get("folder") != stamp:
+                return [], "parse cache was not written here (copied or planted); rebuilt"
             while (chunk := _SafeUnpickler(stream).load()) is not None:
                 if not isinstance(chunk, bytes):
                     raise pickle.UnpicklingError("bad layout")
@@ -139,6 +190,72 @@ def load_notes_cache(vault: Path) -> tuple[list[bytes], str | None]:
         except Exception as err:  # noqa: BLE001 - any corruption means: rebuild
             return chunks, f"parse cache was unreadable ({type(err).__name__}); rebuilt"
     return chunks, None
+
+
+class _CacheLock:
+    """Held (shared) by every zettel process while it writes a temporary file
+    in the cache folder, through an flock on ``lock`` there.
+
+    Taking it first tries for it alone (exclusive, without waiting): when that
+    succeeds no other zettel is writing, so any temporary of ours in the
+    folder was left by a process that died (kill -9, a crash) and is removed.
+    Without flock (Windows) nothing is locked and nothing removed.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._fd: int | None = None
+
+    def __enter__(self) -> _CacheLock:
+        try:
+            import fcntl  # noqa: PLC0415 - POSIX only
+        except ImportError:
+            return self
+        flags = os.O_RDWR | os.O_CREAT | (_OPEN_FLAGS & ~os.O_RDONLY)
+        fd = self._fd = os.open(self._folder / LOCK_FILE, flags, 0o644)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, f"{LOCK_FILE} is not a regular file")
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pass  # another zettel is writing: its temporaries are not stale
+            else:
+                _remove_temporaries(self._folder)
+            _shared_lock(fcntl, fd)
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # and so unlock
+            self._fd = None
+
+
+def _shared_lock(fcntl: Any, fd: int, wait: float = 5.0) -> None:
+    """Take the shared lock, waiting a little while another process cleans up."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise OSError(errno.EWOULDBLOCK, "another zettel holds the cache") from None
+            time.sleep(0.01)
+
+
+def _remove_temporaries(folder: Path) -> None:
+    """Remove the temporaries of ours in ``folder`` (call with the lock held alone)."""
+    for name in os.listdir(folder):
+        if _TEMP_NAME.fullmatch(name):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(folder / name)  # a link is removed, never what it points to
 
 
 class NotesCacheWriter:
@@ -151,18 +268,21 @@ class NotesCacheWriter:
 
     def __init__(self, vault: Path) -> None:
         self.notice: str | None = None
-        self._folder = cache_dir(vault)
+        self._vault = vault
+        self._folder: Path | None = None
+        self._lock: _CacheLock | None = None
         self._tmp: str | None = None
         self._out: Any = None
 
     def __enter__(self) -> NotesCacheWriter:
         try:
-            _prepare(self._folder)
-            fd, self._tmp = tempfile.mkstemp(dir=self._folder, prefix=".notes.", suffix=".tmp")
+            self._folder = folder = _prepare(self._vault)
+            self._lock = _CacheLock(folder).__enter__()
+            fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=".notes.", suffix=".tmp")
             self._out = os.fdopen(fd, "wb")
-            pickle.dump({"key": CACHE_KEY}, self._out, protocol=5)
+            pickle.dump({"key": CACHE_KEY, "folder": _stamp(folder)}, self._out, protocol=5)
         except OSError as err:
-            self._fail(err)
+            self._close(err)
         return self
 
     def add(self, chunk: bytes) -> None:
@@ -171,43 +291,51 @@ class NotesCacheWriter:
             try:
                 pickle.dump(chunk, self._out, protocol=5)
             except OSError as err:
-                self._fail(err)
+                self._close(err)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self._out is None:
-            return
-        if exc_type is not None:
-            self._fail(None)
-            return
         try:
-            pickle.dump(None, self._out, protocol=5)
-            self._out.close()
-            os.replace(self._tmp, self._folder / NOTES_FILE)  # type: ignore[arg-type]
+            if self._out is not None and exc_type is None:
+                pickle.dump(None, self._out, protocol=5)
+                self._out.close()
+                os.replace(self._tmp, self._folder / NOTES_FILE)  # type: ignore[arg-type, operator]
+                self._tmp = None
         except OSError as err:
-            self._fail(err)
+            self._close(err)
+        self._close(None)
 
-    def _fail(self, err: OSError | None) -> None:
+    def _close(self, err: OSError | None) -> None:
+        """Close, remove the temporary if it is still there, unlock; note ``err``."""
         if self._out is not None:
             self._out.close()
             self._out = None
         if self._tmp is not None and os.path.exists(self._tmp):
             os.unlink(self._tmp)
+        self._tmp = None
+        if self._lock is not None:
+            self._lock.release()
         if err is not None:
             reason = err.strerror or err
             self.notice = f"parse cache not written ({reason}); the next scan parses again"
 
 
-def _prepare(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# zettel's caches, rebuilt when missing\n*\n", encoding="utf-8")
+def _prepare(vault: Path) -> Path:
+    """The cache folder, made if missing, with its own ``.gitignore``."""
+    folder = cache_dir(vault, create=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:  # O_EXCL: never written through a link planted there
+        fd = os.open(folder / ".gitignore", flags, 0o644)
+    except FileExistsError:
+        return folder
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("# zettel's caches, rebuilt when missing\n*\n")
+    return folder
 
 
 def load_memo(vault: Path, name: str, fingerprint: str) -> Any | None:
     """What was saved as ``name`` for exactly this ``fingerprint`` of the vault
     (see `zettel.vault.listing_fingerprint`), if anything."""
-    payload, _ = _read(cache_dir(vault) / name, name)
+    payload, _ = _read(vault, name, name)
     if payload is None or payload.get("fingerprint") != fingerprint:
         return None
     return payload.get("memo")
@@ -233,7 +361,7 @@ def load_summary(vault: Path) -> list[tuple[Any, ...]] | None:
     """The note list saved by `save_summary` (path, title, id, types, tags,
     aliases of each note), or None. It may be stale: it is for showing a list
     at once while the vault is read."""
-    payload, _ = _read(cache_dir(vault) / "summary.pickle", "summary cache")
+    payload, _ = _read(vault, "summary.pickle", "summary cache")
     rows = payload.get("rows") if payload else None
     return rows if isinstance(rows, list) else None
 
@@ -243,11 +371,15 @@ def save_summary(vault: Path, rows: list[tuple[Any, ...]]) -> str | None:
     return _write(vault, "summary.pickle", {"key": CACHE_KEY, "rows": rows}, "summary cache")
 
 
-def _read(path: Path, what: str) -> tuple[dict[str, Any] | None, str | None]:
+def _read(vault: Path, name: str, what: str) -> tuple[dict[str, Any] | None, str | None]:
+    folder = cache_dir(vault)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None, None
+        stream = _open(folder / name)
+        if stream is None:
+            return None, None
+        with stream:
+            data = stream.read()
+        stamp = _stamp(folder)
     except OSError as err:
         return None, f"{what} not readable ({err.strerror}); not used"
     try:
@@ -256,21 +388,23 @@ def _read(path: Path, what: str) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"{what} was unreadable ({type(err).__name__}); rebuilt"
     if not isinstance(payload, dict) or payload.get("key") != CACHE_KEY:
         return None, f"{what} is from another zettel version; rebuilt"
+    if payload.get("folder") != stamp:
+        return None, f"{what} was not written here (copied or planted); rebuilt"
     return payload, None
 
 
 def _write(vault: Path, name: str, payload: dict[str, Any], what: str) -> str | None:
-    folder = cache_dir(vault)
     try:
-        _prepare(folder)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                pickle.dump(payload, out, protocol=5)
-            os.replace(tmp, folder / name)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        folder = _prepare(vault)
+        with _CacheLock(folder):
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    pickle.dump({**payload, "folder": _stamp(folder)}, out, protocol=5)
+                os.replace(tmp, folder / name)
+            except BaseException:
+                os.unlink(tmp)
+                raise
     except OSError as err:
         return f"{what} not written ({err.strerror or err}); the next run starts afresh"
     return None

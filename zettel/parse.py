@@ -7,10 +7,12 @@ carried in ``Note.problems``. See docs/format.md for the rules.
 
 from __future__ import annotations
 
+import ast
 import functools
+import math
 import re
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import yaml_rs
@@ -36,8 +38,27 @@ KNOWN_FIELDS: dict[str, str] = {
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _FILENAME_ID = re.compile(r"^(\d{12,14})(?!\d)")
 _TIMESTAMP_ID = re.compile(r"^\d{14}$")
-_DUPLICATE_KEY = re.compile(r"duplicate mapping key: '(.*)'")
+_DUPLICATE_KEY = re.compile(r"duplicate mapping key: (.*)", re.S)  # the key's repr()
 _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins
+
+#: The deepest nesting of a front-matter value that is kept (a list is one level,
+#: a list in it two, ...): deeper ones are a yaml-error, so that nothing that
+#: walks values later (the cache's pickle, JSON output, search) recurses without end.
+MAX_DEPTH = 64
+#: Front matter with a line indented (by spaces and ``- `` marks) more than this
+#: is refused before the YAML parser sees it: that parser recurses once per level
+#: of a block and would overflow the stack on a few kilobytes of ``- - - …``.
+MAX_INDENT = 4 * MAX_DEPTH
+_DEEP_LINE = re.compile(r"^(?:[ \t]|[-?:][ \t])" + f"{{{MAX_INDENT + 1}}}", re.M)
+#: A key written as a plain scalar without spaces (``1``, ``true``, ``~``, ``0x1F``).
+_PLAIN_KEY = re.compile(r"^([ \t]*(?:[-?][ \t]+)*)([^\s#:,'\"\[\]{}&*!|>%@`][^\s:,\[\]{}]*)"
+                        r"([ \t]*:(?:[ \t]|$))", re.M)
+_BLOCK_SCALAR = re.compile(r"(?:^|[ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$")
+_KEY_MARK = "\0"  # marks a key that `_quote_scalar_keys` turned into a string
+
+
+class _TooDeep(Exception):
+    """A front-matter value nested more than `MAX_DEPTH` levels deep."""
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
@@ -97,7 +118,7 @@ def parse_text(path: str, text: str, extra_problems: list[Problem] | None = None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
 
-    data: dict[str, Any] = {}
+    data: dict[Any, Any] = {}
     yaml_text = ""
     body, body_line, has_fm = text, 1, False
     if text.startswith("---"):
@@ -149,32 +170,32 @@ def parse_text(path: str, text: str, extra_problems: list[Problem] | None = None
 _YAML_WHERE = re.compile(r"line (\d+), column (\d+)")
 
 
-def _load_yaml(path: str, yaml_text: str, problems: list[Problem]) -> dict[str, Any]:
+def _load_yaml(path: str, yaml_text: str, problems: list[Problem]) -> dict[Any, Any]:
     """Load front matter with yaml-rs (YAML 1.2, the YAML of Cosma and Obsidian).
 
     Never runs code: tags such as ``!!python/object`` are inert, and alias
     bombs are stopped by yaml-rs's limits. A field given twice is reported
-    and its last value kept.
+    and its last value kept. Keys that Python takes for equal although YAML
+    does not (``1``, ``1.0`` and ``true``) are not duplicates.
     """
     if not yaml_text.strip():
         return {}
-    duplicate = None
+    deep = _deep_line(yaml_text)
+    if deep:
+        problems.append(Problem("yaml-error", path, f"invalid YAML front matter: line {deep} is "
+                                f"indented more than {MAX_INDENT} columns (nesting this deep is "
+                                "not read); the front matter is ignored", line=deep))
+        return {}
     try:
-        try:
-            loaded = yaml_rs.loads(yaml_text)
-        except yaml_rs.YAMLDecodeError as err:
-            duplicate = _DUPLICATE_KEY.match(str(err))
-            if not duplicate:
-                raise
-            loaded = yaml_rs.loads(yaml_text, duplicate_key_policy=_LAST_WINS)
+        loaded, duplicate = _loads(yaml_text)
     except yaml_rs.YAMLDecodeError as err:
         problems.append(_yaml_problem(path, str(err)))
         return {}
     except (ValueError, RecursionError) as err:
         problems.append(Problem("yaml-error", path, f"invalid YAML front matter: {err}", line=1))
         return {}
-    if duplicate:
-        problems.append(_duplicate_problem(path, duplicate.group(1), yaml_text))
+    if duplicate is not None:
+        problems.append(_duplicate_problem(path, duplicate, yaml_text))
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -184,6 +205,109 @@ def _load_yaml(path: str, yaml_text: str, problems: list[Problem]) -> dict[str, 
         )
         return {}
     return loaded
+
+
+def _loads(yaml_text: str) -> tuple[Any, str | None]:
+    """What yaml-rs reads, and the key given twice if one is (its last value is kept)."""
+    try:
+        return yaml_rs.loads(yaml_text), None
+    except yaml_rs.YAMLDecodeError as err:
+        key, is_text = _duplicate_key(str(err))
+        if key is None:
+            raise
+    if not is_text:  # perhaps 1 and true: one key to Python (1 == True), two to YAML
+        yaml_text = _quote_scalar_keys(yaml_text)
+        try:
+            return yaml_rs.loads(yaml_text), None
+        except yaml_rs.YAMLDecodeError as err:
+            key, _ = _duplicate_key(str(err))
+            if key is None:
+                raise
+    return yaml_rs.loads(yaml_text, duplicate_key_policy=_LAST_WINS), key
+
+
+def _deep_line(yaml_text: str) -> int | None:
+    """The file line of the first line of front matter indented more than
+    `MAX_INDENT` (see there), if any."""
+    if yaml_text.count(" ") + yaml_text.count("\t") <= MAX_INDENT:  # the usual case, at once
+        return None
+    m = _DEEP_LINE.search(yaml_text)
+    return yaml_text.count("\n", 0, m.start()) + 2 if m else None
+
+
+_REPR_TEXT = {"True": "true", "False": "false", "None": "null"}
+
+
+def _duplicate_key(message: str) -> tuple[str | None, bool]:
+    """The key a yaml-rs "duplicate mapping key" error names, as `key_text`,
+    and whether it is a string (None for another error)."""
+    m = _DUPLICATE_KEY.match(message)
+    if m is None:
+        return None, False
+    written = m.group(1).strip()
+    if written[:1] in ("'", '"'):
+        try:
+            key = ast.literal_eval(written)
+        except (ValueError, SyntaxError):
+            return written, True
+        if isinstance(key, str):
+            return key_text(key), True
+    return _REPR_TEXT.get(written, written), False
+
+
+def _quote_scalar_keys(yaml_text: str) -> str:
+    """Front matter with each block key that YAML reads as a number, a boolean
+    or null (``1:``, ``true:``, ``~:``) written as a string instead, marked
+    with `_KEY_MARK` and in the form `key_text` gives (so ``1`` and ``01``
+    stay one key, ``1`` and ``true`` two). Block scalars are left as they are."""
+    out: list[str] = []
+    block_indent = -1
+    for line in yaml_text.split("\n"):
+        indent = len(line) - len(line.lstrip(" "))
+        if block_indent >= 0 and (not line.strip() or indent > block_indent):
+            out.append(line)
+            continue
+        block_indent = indent if _BLOCK_SCALAR.search(line) else -1
+        out.append(_PLAIN_KEY.sub(_quoted_key, line, count=1))
+    return "\n".join(out)
+
+
+def _quoted_key(m: re.Match[str]) -> str:
+    try:
+        value = yaml_rs.loads(m.group(2))
+    except (ValueError, RecursionError):
+        return m.group()
+    if value is not None and not isinstance(value, (bool, int, float)):
+        return m.group()
+    return f'{m.group(1)}"\\0{key_text(value)}"{m.group(3)}'
+
+
+def key_text(key: Any) -> str:
+    """A front-matter key as the text ``meta`` holds: strings as they are,
+    ``true``/``false``/``null`` as YAML writes them, numbers as digits."""
+    if isinstance(key, str):
+        return key[1:] if key.startswith(_KEY_MARK) else key
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, float) and not math.isfinite(key):
+        return ".nan" if math.isnan(key) else ("-.inf" if key < 0 else ".inf")
+    return str(key)
+
+
+def plain_value(value: Any, depth: int = 1) -> Any:
+    """A front-matter value with every mapping key as its `key_text`; raises
+    `_TooDeep` when it is nested more than `MAX_DEPTH` levels deep."""
+    if isinstance(value, dict):
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        return {key_text(k): plain_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        return type(value)(plain_value(v, depth + 1) for v in value)
+    return value
 
 
 def _duplicate_problem(path: str, key: str, yaml_text: str) -> Problem:
@@ -226,14 +350,26 @@ def _key_line(yaml_text: str, key: str) -> int | None:
     return yaml_text.count("\n", 0, m.start()) + 2 if m else None
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None), date, datetime})
+
+
 def _read_fields(
-    path: str, data: dict[str, Any], yaml_text: str, problems: list[Problem]
+    path: str, data: dict[Any, Any], yaml_text: str, problems: list[Problem]
 ) -> dict[str, Any]:
     """Split front matter into known fields (normalised) and ``meta``."""
     out: dict[str, Any] = {"meta": {}}
     meta: dict[str, Any] = out["meta"]
     for key, value in data.items():
-        name = key if isinstance(key, str) else str(key)
+        name = key if type(key) is str and not key.startswith(_KEY_MARK) else key_text(key)
+        if type(value) not in _SCALARS:
+            try:
+                value = plain_value(value)
+            except _TooDeep:
+                problems.append(Problem("yaml-error", path, f"invalid YAML front matter: field "
+                                        f"'{name}' is nested more than {MAX_DEPTH} levels deep; "
+                                        "it is ignored", line=_key_line(yaml_text, name),
+                                        target=name))
+                continue
         lower = name.lower()
         field = KNOWN_FIELDS.get(lower)
         if field is None:

@@ -8,10 +8,12 @@ parses the rest (in several processes when there are many) and returns a
 from __future__ import annotations
 
 import contextlib
+import errno
 import fnmatch
 import hashlib
 import os
 import signal
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -169,7 +171,9 @@ def list_files(root: Path, config: Config) -> tuple[list[FileEntry], list[str]]:
 
     Hidden files and folders (a name starting with ``.``) are skipped, and so
     is anything matching an ``ignore`` pattern of the config. Folder links are
-    not followed (no cycles); file links are.
+    not followed (no cycles); file links are listed, and read only when they
+    lead inside the vault (see `read_bytes`). A sub-folder that cannot be
+    listed is a note entry ``folder/`` (an `unreadable` note).
     """
     notes: list[FileEntry] = []
     others: list[str] = []
@@ -181,7 +185,10 @@ def list_files(root: Path, config: Config) -> tuple[list[FileEntry], list[str]]:
         except OSError:
             if not rel_dir:
                 raise
-            continue  # an unreadable sub-folder: its files are simply absent
+            # An unreadable sub-folder is listed as "folder/", which reads as
+            # a note with an `unreadable` problem: its notes are missing.
+            notes.append(FileEntry(rel_dir, -1, -1))
+            continue
         with listing:
             _add_entries(listing, rel_dir, config, notes, others, stack)
     notes.sort(key=lambda e: e.path)
@@ -218,29 +225,111 @@ def _ignored(rel: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
+#: Opening a note never blocks (a FIFO, a device) nor follows a symbolic link
+#: unawares; what was opened is then checked to be a regular file.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_LINK_ERRORS = {errno.ELOOP, errno.EMLINK}  # O_NOFOLLOW met a link (Linux, macOS; BSD)
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+class NotReadable(OSError):
+    """A note file that zettel does not read: not a regular file, or a link out
+    of the vault. ``strerror`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(0, reason)
+
+
+def read_bytes(root: Path | str, rel: str) -> bytes:
+    """The bytes of the note file ``rel``, read without ever blocking.
+
+    Raises `OSError` when it cannot be read, `NotReadable` when it must not
+    be: a FIFO, device, socket or folder, or a symbolic link whose target is
+    outside the vault (a link to a note inside it is followed).
+    """
+    path = os.path.join(root, rel)
+    if rel.endswith("/"):
+        raise NotReadable("a folder")
+    if not _NOFOLLOW and os.path.islink(path):  # no O_NOFOLLOW (Windows): look first
+        path = _link_inside(root, path)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as err:
+        if err.errno not in _LINK_ERRORS or not _NOFOLLOW:
+            _refuse_special(path)
+            raise
+        fd = os.open(_link_inside(root, path), _OPEN_FLAGS)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):  # also when the file was swapped since it was listed
+            raise NotReadable(f"not a regular file ({_kind(mode)})")
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as stream:
+        return stream.read()
+
+
+def _link_inside(root: Path | str, path: str) -> str:
+    """Where the symbolic link ``path`` leads, if that is inside the vault."""
+    target, top = os.path.realpath(path), os.path.realpath(root)
+    try:
+        inside = os.path.commonpath([target, top]) == top
+    except ValueError:  # another drive
+        inside = False
+    if not inside:
+        raise NotReadable("symbolic link to outside the vault")
+    return target
+
+
+def _refuse_special(path: str) -> None:
+    """Raise `NotReadable` when ``path`` failed to open for being no regular
+    file (a socket cannot even be opened)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode):
+        raise NotReadable(f"not a regular file ({_kind(mode)})")
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a file")
+
+
 def read_note(root: Path | str, rel: str) -> Note:
     """Read and parse one note; an unreadable file is a note with a problem."""
     try:
-        with open(os.path.join(root, rel), "rb") as stream:
-            data = stream.read()
+        data = read_bytes(root, rel)
     except OSError as err:
-        return _unreadable(rel, err)
+        return _unreadable(root, rel, err)
     return parse_bytes(rel, data)
 
 
-def _unreadable(rel: str, err: OSError) -> Note:
-    reason = err.strerror or type(err).__name__
-    return Note(path=rel, title=stem_of(rel),
-                problems=(Problem("unreadable", rel, f"cannot read: {reason}"),))
+def _unreadable(root: Path | str, rel: str, err: OSError) -> Note:
+    if rel.endswith("/"):  # a folder that could not be listed
+        try:
+            os.scandir(os.path.join(root, rel)).close()
+            reason = "it could not be listed"
+        except OSError as again:
+            reason = again.strerror or type(again).__name__
+        message = (f"cannot read this folder ({reason}): the notes in it are missing, and "
+                   "links to them are reported as broken")
+    else:
+        message = f"cannot read: {err.strerror or type(err).__name__}"
+    return Note(path=rel, title=rel if rel.endswith("/") else stem_of(rel),
+                problems=(Problem("unreadable", rel, message),))
 
 
 def read_with_digest(root: Path | str, rel: str) -> tuple[Note, str | None]:
     """Read and parse one note, with the digest of its bytes (None if unreadable)."""
     try:
-        with open(os.path.join(root, rel), "rb") as stream:
-            data = stream.read()
+        data = read_bytes(root, rel)
     except OSError as err:
-        return _unreadable(rel, err), None
+        return _unreadable(root, rel, err), None
     return parse_bytes(rel, data), content_digest(data)
 
 
@@ -248,8 +337,7 @@ def file_digest(root: Path | str, entry: FileEntry) -> str | None:
     """The digest of a listed file's bytes; None if it cannot be read or has
     changed size since it was listed (then it must be read again later)."""
     try:
-        with open(os.path.join(root, entry.path), "rb") as stream:
-            data = stream.read()
+        data = read_bytes(root, entry.path)
     except OSError:
         return None
     return content_digest(data) if len(data) == entry.size else None
