@@ -1,10 +1,11 @@
 """Benchmark reading one huge note: a whole ``python`` process that parses it.
 
-    python bench/bench_huge.py [--mb 50] [--repeat 3] [--dir DIR]
+    python bench/bench_huge.py [--mb 50] [--repeat 3] [--plain] [--dir DIR]
 
 Writes a note of ``--mb`` megabytes (front matter, then a link on every line:
-wiki links, labelled ones, embeds and Markdown links, with a few reference
-definitions at the end) and times, in a fresh interpreter each time, the
+wiki links, labelled ones, embeds and Markdown links in turn, with 1,000
+reference definitions at the end; with ``--plain``, an ``[[id]]`` on each
+line) and times, in a fresh interpreter each time, the
 whole process that imports `zettel.vault` and reads and parses it with
 `read_note`: start-up and imports included, as a person waits for it. The
 after-import time of the read and parse is printed beside it. Scanning links
@@ -26,13 +27,19 @@ HERE = Path(__file__).resolve().parent
 NOTE = "20240101000000.md"
 
 
-def write_note(folder: Path, megabytes: int) -> tuple[int, int]:
-    """Write the huge note into ``folder``; returns its size and its number of links."""
+def write_note(folder: Path, megabytes: int, mixed: bool = True) -> tuple[int, int]:
+    """Write the huge note into ``folder``; returns its size and its number of links.
+
+    ``mixed``: wiki links, labelled ones, embeds and Markdown links in turn, and
+    1,000 reference definitions at the end; else a plain ``[[id]]`` on each line.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     forms = ("Words then a link to [[2024010{i:07d}]] and more words on the line.\n",
              "A labelled one, [[2024010{i:07d}|the note {i}]], in the middle of text.\n",
              "  An embed ![[pictures/p{i}.png]] and nothing else of note here.\n",
              "A Markdown link [the text](folder/n{i}.md) with words after it.\n")
+    if not mixed:
+        forms = forms[:1]
     parts = ["---\ntitle: A huge note\nid: 20240101000000\n---\n\n"]
     size, i = len(parts[0]), 0
     while size < megabytes * 1_000_000:
@@ -40,7 +47,7 @@ def write_note(folder: Path, megabytes: int) -> tuple[int, int]:
         parts.append(line)
         size += len(line)
         i += 1
-    refs = [f"[r{j}]: refs/r{j}.md\n" for j in range(1000)]
+    refs = [f"[r{j}]: refs/r{j}.md\n" for j in range(1000 if mixed else 0)]
     parts += refs
     data = "".join(parts).encode("utf-8")
     (folder / NOTE).write_bytes(data)
@@ -82,12 +89,14 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=HERE / "vaults" / "huge")
+    parser.add_argument("--plain", action="store_true",
+                        help="a plain [[id]] link on each line (default: every kind of link)")
     parser.add_argument("--run", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         print(json.dumps(run_once(args.dir)))
         return
-    size, links = write_note(args.dir, args.mb)
+    size, links = write_note(args.dir, args.mb, mixed=not args.plain)
     runs = [measure(args.dir) for _ in range(args.repeat)]
     if any(r["links"] != links for r in runs):
         sys.exit(f"expected {links} links, found {runs[0]['links']}")

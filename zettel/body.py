@@ -34,11 +34,13 @@ _LINKS = re.compile(
 # A reference definition ``[name]: url``; ``[^1]: text`` is a footnote, not a link.
 _REF_DEF = re.compile(
     r"^[ ]{0,3}\[(?P<name>[^\[\]\n^][^\[\]\n]*)\]:[ \t]*(?P<url><[^>\n]*>|\S+)", re.M)
-_BRACKETED = re.compile(r"\[([^\[\]\n]+)\]")
+# Where a reference name may be used: ``[name]``, not inside ``[[...]]`` nor before ``(``.
+_BRACKETED = re.compile(r"(?<!\[)\[([^\[\]\n]+)\](?![\](])")
 _TAG = re.compile(r"#(?<![\w#/&\[(=]#)(\w[\w/-]*)")
 
 _new_link = functools.partial(tuple.__new__, Link)  # Link(...) without its Python __new__
 _LINE_COLUMN = operator.itemgetter(2, 3)  # a link's line and column
+_INTERN_BELOW = 1_000_000  # characters
 
 
 def mask_code(body: str) -> str:
@@ -148,7 +150,10 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
         return links, tags, masked
     # The line of each link is counted on from the previous link (see `_Lines`),
     # inline here: a note may hold a million links.
-    count, rfind, new_link, intern = masked.count, masked.rfind, _new_link, sys.intern
+    count, rfind, new_link = masked.count, masked.rfind, _new_link
+    # The same notes are linked again and again: one string each, but not for a
+    # huge note, whose many targets would only fill the table of interned strings.
+    intern = sys.intern if len(masked) < _INTERN_BELOW else str
     pos, line, line_start = 0, first_line, 0
     for m in _LINKS.finditer(masked):
         start = m.start()
@@ -166,7 +171,6 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
                 target, heading, label = _split_wiki(wiki)
             else:
                 target, heading, label = wiki.strip(), None, None
-            # The same notes are linked again and again: one string each.
             links.append(new_link((intern(target), "embed" if embed else "wiki", line,
                                    start - line_start + 1, start, label, heading)))
             continue
@@ -177,7 +181,8 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
     if "]:" in masked:
         before = len(links)
         _reference_links(masked, _Lines(body, first_line), links)
-        if len(links) > before:
+        if 0 < before < len(links) and _LINE_COLUMN(links[before - 1]) > _LINE_COLUMN(
+                links[before]):  # definitions among the links, not after them all
             links.sort(key=_LINE_COLUMN)  # two sorted runs: a linear merge
     return links, tags, masked
 

@@ -306,7 +306,8 @@ def read_note(root: Path | str, rel: str) -> Note:
         data = read_bytes(root, rel)
     except OSError as err:
         return _unreadable(root, rel, err)
-    return parse_bytes(rel, data)
+    with paused_gc():  # a huge note makes a million links, and no cycles
+        return parse_bytes(rel, data)
 
 
 def _unreadable(root: Path | str, rel: str, err: OSError) -> Note:
@@ -330,7 +331,8 @@ def read_with_digest(root: Path | str, rel: str) -> tuple[Note, str | None]:
         data = read_bytes(root, rel)
     except OSError as err:
         return _unreadable(root, rel, err), None
-    return parse_bytes(rel, data), content_digest(data)
+    with paused_gc():
+        return parse_bytes(rel, data), content_digest(data)
 
 
 def file_digest(root: Path | str, entry: FileEntry) -> str | None:
