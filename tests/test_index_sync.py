@@ -264,3 +264,110 @@ def test_no_index_and_locked_is_a_clear_error(vault: Path,
 def test_the_index_ignores_itself_in_git(vault: Path) -> None:
     SearchIndex(vault).sync()
     assert (index_state.index_root(vault) / ".gitignore").read_text(encoding="utf-8")
+
+
+KILLED = """
+import os, signal, sys
+from whoosh import writing
+from zettel import search
+from zettel.search import SearchIndex
+
+where, vault = sys.argv[1], sys.argv[2]
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+if where == "build":  # half-way through the notes
+    real, seen = search.document, []
+    def document(note):
+        seen.append(note)
+        if len(seen) == 4:
+            die()
+        return real(note)
+    search.document = document
+    SearchIndex(vault, procs=1).sync(rebuild=True)
+elif where == "switch":  # a whole build written, CURRENT not yet replaced
+    real_replace = os.replace
+    def replace(src, dst):
+        if str(dst).endswith("CURRENT"):
+            die()
+        real_replace(src, dst)
+    os.replace = replace
+    SearchIndex(vault, procs=1).sync(rebuild=True)
+else:  # an update, its segment written, before its table of contents
+    writing.SegmentWriter._commit_toc = die
+    SearchIndex(vault, procs=1).sync()
+"""
+
+
+def _killed(vault: Path, where: str) -> None:
+    """Run a sync in another process and kill -9 it at ``where``."""
+    done = subprocess.run([sys.executable, "-c", KILLED, where, str(vault)], check=False)
+    assert done.returncode == -9
+
+
+def _entries(vault: Path) -> set[str]:
+    root = index_state.index_root(vault)
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+@pytest.mark.parametrize("where", ["build", "switch"])
+def test_what_a_killed_build_leaves_is_cleaned_up(vault: Path, where: str) -> None:
+    SearchIndex(vault).sync()
+    clean = _entries(vault)
+    _killed(vault, where)
+    assert len(list(index_state.index_root(vault).glob("build-*"))) == 2  # a partial build
+    index = SearchIndex(vault)
+    report = index.sync()  # nothing changed: no rebuild, but the leftovers go
+    assert not report.rebuilt and index.notices == []
+    assert _entries(vault) == clean
+    assert found(index, "common") == sorted(NOTES)
+
+
+def test_what_a_killed_update_leaves_is_cleaned_up(vault: Path) -> None:
+    SearchIndex(vault).sync()
+    clean = _entries(vault)
+    (vault / "n1.md").write_text("---\ntitle: Note 1\n---\nrewritten body\n", encoding="utf-8")
+    _killed(vault, "update")
+    assert _entries(vault) - clean  # a segment its table of contents does not list
+    index = SearchIndex(vault)
+    assert index.sync().changes.changed == ["n1.md"]
+    assert {name for name in _entries(vault) - clean if not name.endswith((".seg", ".toc"))} \
+        == set()
+    assert found(index, "rewritten") == ["n1.md"] and found(index, "word1") == []
+    build = index_state.current_folder(index_state.index_root(vault))
+    assert build is not None
+    assert len(list(build.glob("*.toc"))) == 1
+
+
+def test_leftovers_stay_while_another_process_holds_the_lock(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "LOCK_WAIT", 0.3)
+    SearchIndex(vault).sync()
+    root = index_state.index_root(vault)
+    stale = root / "build-1-1"
+    stale.mkdir()
+    (stale / "MAIN_abc.seg").write_bytes(b"half a segment")
+    with lock_held(vault):
+        index = SearchIndex(vault)
+        index.sync()
+        assert stale.exists()  # the other process may be writing it
+        assert found(index, "common") == sorted(NOTES)
+    SearchIndex(vault).sync()
+    assert not stale.exists()
+
+
+def test_a_bug_while_searching_is_not_taken_for_a_damaged_index(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from whoosh import scoring
+
+    index = SearchIndex(vault)
+    index.sync()
+    before = index_state.current_folder(index_state.index_root(vault))
+
+    def broken(self, matcher):  # type: ignore[no-untyped-def]
+        raise IndexError("a bug in scoring")
+
+    monkeypatch.setattr(scoring.WeightLengthScorer, "score", broken)
+    with pytest.raises(IndexError, match="a bug in scoring"):
+        index.search("common")
+    assert index.notices == []  # not "rebuilt the search index"
+    assert index_state.current_folder(index_state.index_root(vault)) == before

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import MakeVault
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zettel import index_state
 from zettel.cli import main
 from zettel.search import NoteTokenizer, QueryError, SearchIndex
 from zettel.textfold import field_key, fold, stem, term, term_positions
@@ -59,6 +61,16 @@ def paths(index: SearchIndex, query: str) -> list[str]:
     ("stat*", ["donnees.md"]),                         # prefix, in a front-matter field
     ("luhman~", ["notes/study.md", "plain.md"]),       # fuzzy: luhmann, luhman
     ("(fox OR network) lazy", ["english.md", "graph.md"]),
+    ("lazy fox OR network", ["english.md", "graph.md"]),  # OR binds tighter than AND
+    ("lazy AND fox OR network", ["english.md", "graph.md"]),
+    ("NOT graph brown", ["english.md"]),
+    ("brown AND NOT graph", ["english.md"]),
+    ("-(graph OR network) brown", ["english.md"]),
+    ("title:(open OR graph)", ["english.md", "graph.md"]),
+    ('title:"graph theory"', ["graph.md"]),
+    ("*", ["donnees.md", "english.md", "graph.md", "notes/study.md", "plain.md"]),
+    ("id:*", ["donnees.md", "english.md", "graph.md", "notes/study.md"]),
+    ("10:30 OR fox", ["english.md"]),                  # a word, not a field
     ("title:open", ["english.md"]),
     ("title:données", ["donnees.md"]),
     ("type:reference", ["english.md", "notes/study.md"]),
@@ -96,10 +108,161 @@ def test_title_ranks_first(index: SearchIndex) -> None:
     ("open) data", "')' closes no '('"),
     ("colour:blue", "no note has a field 'colour'"),
     ("-", "no word"),
+    ("tag:", "'tag:' needs a word"),
+    ("title:", "'title:' needs a word"),
+    ("title: graph", "'title:' needs a word"),
+    ("title:#", "'title:#' has no word"),
+    ("graph OR", "'OR' needs something"),
+    ("OR graph", "'OR' needs something"),
+    ("graph AND", "'AND' needs something"),
+    ("graph AND OR fox", "'AND' needs something"),
+    ("NOT", "'NOT' needs something after it"),
+    ("graph ()", "is empty"),
+    ("(" * 40 + "graph" + ")" * 40, "nested too deeply"),
+    ("NOT " * 40 + "graph", "nested too deeply"),
+    ("graph " * 1001, "more than 1000 words"),
+    ("graph~3", "at most 2 edits"),
 ])
 def test_malformed_queries_say_why(index: SearchIndex, query: str, message: str) -> None:
     with pytest.raises(QueryError, match=re.escape(message)):
         index.search(query)
+
+
+OPERATORS = st.sampled_from(
+    ["graph", "fox", "données", '"', "(", ")", "*", "?", "~", "~2", "~9", "^2", "-", "+", "NOT",
+     "AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE", ":", "tag:", "title:", "id:", "path:",
+     "kezako:", "colour:", "[", "]", "{", "}", "TO", "\\", "/", "0", "1.5", "#", "'", "\x00",
+     "\t", "\n", "*:*", '"brown fox"', "gra*", "*ph", "g?aph", "tag:données", "é", "\u202e"])
+SOUP = st.lists(st.tuples(OPERATORS, st.sampled_from(["", " "])), max_size=12).map(
+    lambda parts: "".join(a + b for a, b in parts))
+
+
+@pytest.fixture(scope="module")
+def shared_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    root = tmp_path_factory.mktemp("fuzz")
+    for rel, text in VAULT.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    searcher = SearchIndex(root)
+    searcher.sync()
+    return searcher
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(max_size=80), SOUP))
+def test_every_query_runs_or_is_refused(shared_index: SearchIndex, query: str) -> None:
+    try:
+        found = shared_index.search(query, limit=5)
+    except QueryError as err:
+        assert str(err) and "\n" not in str(err).strip("\n")
+    else:
+        assert found.total is not None and len(found.hits) <= 5
+
+
+@pytest.mark.parametrize("query", ["tag: id: id: NOT NOT = ", "? REQUIRE ANDNOT :~2 ? + ",
+                                   "# ? REQUIRE * \n~ ", "[ (-) ANDNOT ", "id: (\x00? ANDNOT ^2 )",
+                                   "(" * 400 + "a" + ")" * 400])
+def test_queries_that_crashed_whoosh_from_the_command_line(make_vault: MakeVault,
+                                                          query: str) -> None:
+    result = CliRunner().invoke(main, ["search", query, str(make_vault(VAULT))])
+    assert result.exit_code in (0, 1, 2) and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 2:
+        assert len(result.stderr.splitlines()) == 1
+
+
+def test_deleted_and_edited_notes_never_come_back(make_vault: MakeVault) -> None:
+    files = {f"n{i}.md": f"Note {i} about an apple.\n" for i in range(6)}
+    root = make_vault({**files, "pear.md": "A pear, only.\n"})
+    index = SearchIndex(root)
+    index.sync()
+    (root / "pear.md").unlink()
+    (root / "n5.md").unlink()
+    (root / "n0.md").write_text("Now about a pear.\n", encoding="utf-8")
+    index.sync()
+    now = ["n0.md", "n1.md", "n2.md", "n3.md", "n4.md"]
+    assert paths(index, "NOT apple") == ["n0.md"]
+    assert paths(index, "-apple") == ["n0.md"]
+    assert paths(index, "NOT zzz") == now
+    assert paths(index, "NOT (apple OR pear)") == []
+    assert paths(index, "pear OR NOT apple") == ["n0.md"]
+    assert paths(index, "NOT NOT apple") == now[1:]
+    assert paths(index, "apple") == now[1:]
+    assert paths(index, "*") == now
+    for query in ("NOT apple", "NOT zzz", "pear", "apple OR pear", "* -apple", "note~"):
+        for hit in index.search(query, limit=None).hits:
+            text = (root / hit.path).read_text(encoding="utf-8")
+            assert hit.snippet.text in " ".join(text.split())
+
+
+def _ranking_vault(count: int) -> dict[str, str]:
+    """``count`` short notes drawn from a small vocabulary (many words start
+    alike, so a prefix stands for many words), the same on every call."""
+    draw = random.Random(9)
+    syllables = ["a", "al", "an", "ar", "ba", "bo", "ca", "co", "da", "de", "ma", "mo", "ra",
+                 "ri", "sa", "so", "ta", "to"]
+    vocabulary = sorted({"".join(draw.choices(syllables, k=draw.randint(2, 4)))
+                         for _ in range(900)})
+    notes = {}
+    for i in range(count):
+        title = " ".join(draw.choices(vocabulary, k=draw.randint(1, 3)))
+        body = " ".join(draw.choices(vocabulary, k=draw.randint(5, 40)))
+        tags = ", ".join(draw.choices(["ara", "bobo", "cada"], k=draw.randint(0, 2)))
+        notes[f"{draw.choice(['', 'sub/', 'sub/deep/'])}{i:05d}.md"] = (
+            f"---\ntitle: {title}\ntags: [{tags}]\n---\n{body}\n")
+    return notes
+
+
+RANKED = ["a*", "title:a*", "title:ar* OR title:bo*", "ar*", "*ta", "bo~", "tag:bobo",
+          "tag:ara ra*", "-tag:ara sa*", "NOT tag:bobo"]
+
+
+def _rankings(index: SearchIndex) -> dict[str, list[tuple[str, float]]]:
+    out = {}
+    for query in RANKED:
+        found = index.search(query, limit=None, snippets=False).hits
+        out[query] = [(h.path, h.score) for h in found]
+        top = index.search(query, limit=10, snippets=False, count=False).hits
+        out[f"{query} (top 10)"] = [(h.path, h.score) for h in top]
+    return out
+
+
+def _segments(root: Path) -> int:
+    build = index_state.current_folder(index_state.index_root(root))
+    assert build is not None
+    return len(list(build.glob("*.seg")))
+
+
+def test_ranking_does_not_depend_on_how_the_index_was_built(make_vault: MakeVault) -> None:
+    notes = _ranking_vault(2100)
+    one = make_vault(notes)
+    built = SearchIndex(one, procs=1)
+    built.sync()
+    assert _segments(one) == 1
+    expected = _rankings(built)
+    # The same notes, indexed in three steps (one segment each, not merged) ...
+    steps = make_vault({})
+    names = sorted(notes)
+    for part in (names[:700], names[700:1400], names[1400:]):
+        for name in part:
+            (steps / name).parent.mkdir(parents=True, exist_ok=True)
+            (steps / name).write_text(notes[name], encoding="utf-8")
+        SearchIndex(steps, procs=1).sync()
+    # ... then 300 of them edited and edited back (deleted notes in every segment).
+    edited = names[::7]
+    for name in edited:
+        (steps / name).write_text(notes[name] + "an edit\n", encoding="utf-8")
+    SearchIndex(steps).sync()
+    for name in edited:
+        (steps / name).write_text(notes[name], encoding="utf-8")
+    index = SearchIndex(steps)
+    assert index.sync().changes.changed == edited
+    assert _segments(steps) > 1
+    assert _rankings(index) == expected
+    for query, ranked in expected.items():
+        assert len(ranked) >= 10, query
+        # Best first; equal scores by path (docs/search.md).
+        assert ranked == sorted(ranked, key=lambda hit: (-hit[1], hit[0])), query
 
 
 def test_snippet_marks_the_matched_words(index: SearchIndex) -> None:

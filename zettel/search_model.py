@@ -102,6 +102,11 @@ _FIELD = re.compile(r"([^\W\d_][\w-]*):(.*)", re.DOTALL)
 _OPERATORS = {"AND": "and", "OR": "or", "NOT": "not"}
 
 
+def one_line(text: str) -> str:
+    """Part of a query, quoted in a message: its white space as single spaces."""
+    return " ".join(text.split())
+
+
 def parse(text: str) -> QueryNode:
     """The query ``text`` (docs/search.md) as a tree; `QueryError` saying why
     when it is malformed. Words are not analysed here (`zettel.search` does)."""
@@ -113,7 +118,7 @@ def parse(text: str) -> QueryNode:
     if parser.peek() == "close":
         raise QueryError("a ')' closes no '('")
     if not parts:
-        raise QueryError(f"'{text}' has no word to search for")
+        raise QueryError(f"'{one_line(text)}' has no word to search for")
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
@@ -221,7 +226,7 @@ class _Parser:
             if self.words > MAX_WORDS:
                 raise QueryError(f"the query has more than {MAX_WORDS} words")
             return Word(value, field, phrase=kind == "phrase")
-        raise QueryError(f"'{value}' cannot come here in a query")
+        raise QueryError(f"'{one_line(value)}' cannot come here in a query")
 
     @staticmethod
     def _deeper(depth: int) -> None:

@@ -15,7 +15,16 @@ from whoosh import fields, matching
 from whoosh import query as wq
 from whoosh.query.spans import Span
 
-from zettel.search_model import AllOf, AnyOf, QueryError, QueryNode, Without, Word, parse
+from zettel.search_model import (
+    AllOf,
+    AnyOf,
+    QueryError,
+    QueryNode,
+    Without,
+    Word,
+    one_line,
+    parse,
+)
 from zettel.search_rank import Inverse
 from zettel.textfold import field_key
 
@@ -36,7 +45,7 @@ def parse_query(text: str, schema_: fields.Schema, known_fields: set[str]) -> wq
     """
     built = _Builder(schema_, known_fields).build(parse(text))
     if built is None:
-        raise QueryError(f"'{text.strip()}' has no word to search for")
+        raise QueryError(f"'{one_line(text)}' has no word to search for")
     return built
 
 
@@ -83,7 +92,7 @@ class _Builder:
         built = self.leaf(self.field_of(node.field), node)
         if built is None:
             shown = f'"{node.text}"' if node.phrase else node.text
-            raise QueryError(f"'{node.field}:{shown}' has no word to search for")
+            raise QueryError(f"'{node.field}:{one_line(shown)}' has no word to search for")
         return built
 
     def field_of(self, name: str) -> str:
@@ -110,7 +119,8 @@ class _Builder:
         if fuzzy:
             edits = int(fuzzy.group(2) or 1)
             if edits > 2:
-                raise QueryError(f"'{text}': a word may be at most 2 edits away (word~2)")
+                raise QueryError(f"'{one_line(text)}': a word may be at most 2 edits away "
+                                 "(word~2)")
             return _all([wq.FuzzyTerm(name, word, maxdist=edits, prefixlength=0,
                                       constantscore=False) if edits else wq.Term(name, word)
                          for word in field.process_text(fuzzy.group(1), mode="query")])

@@ -13,7 +13,10 @@ scores is added up in an order that depends on the segments. Here:
 - `RankedCollector` keeps the best notes by score, then path (the tie rule of
   docs/search.md), and never skips a note that ties with the last one kept;
 - `Inverse` is Whoosh's NOT matcher without its bug (it returned a deleted
-  note after the last match).
+  note after the last match);
+- a union of many words (a prefix) reports the most a note can score as the
+  sum of what each word can add, not the largest of them (`fix_union_bounds`):
+  Whoosh skipped notes that belonged in the top results.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from math import log
 from typing import Any
 
 from whoosh import collectors, matching, scoring
-from whoosh.matching import mcore
+from whoosh.matching import combo, mcore
 
 #: Term scores are multiples of this: sums of them are exact.
 GRID = 2.0**-32
@@ -175,3 +178,19 @@ class Inverse(matching.InverseMatcher):  # type: ignore[misc]
         self._id += 1
         self._find_next()
 
+
+def _union_bound(self: Any) -> float:
+    """The most a note can score in a union of matchers: the sum of what each
+    can add (Whoosh returned the largest, too little, and skipped notes)."""
+    ahead = sum(m.max_quality() for m in self._submatchers if m.is_active()) * self._boost
+    scores = getattr(self, "_a", None)
+    return max(ahead, max(scores)) if scores else ahead
+
+
+def fix_union_bounds() -> None:
+    """Give Whoosh's array unions a true upper bound (`_union_bound`)."""
+    combo.CombinationMatcher.max_quality = _union_bound
+    combo.ArrayUnionMatcher.max_quality = _union_bound
+
+
+fix_union_bounds()
