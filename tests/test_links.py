@@ -119,3 +119,10 @@ def test_footnotes_are_not_links() -> None:
     links, _, _ = scan_body(body)
     assert [(link.kind, link.target) for link in links] == [("wiki", "real"),
                                                             ("reference", "doc.md")]
+
+
+def test_fences_open_and_close_only_at_the_start_of_a_line() -> None:
+    body = ("[[a]] x ``` [[b]]\n   ```py\n[[hidden1]]\n  ``` not a close [[hidden2]]\n"
+            "   ````  \n[[c]]\n    ```\n[[d]]\n~~~~\n[[hidden3]]\n~~~\n[[hidden4]]\n~~~~~ \t\n"
+            "[[e]] and `[[code]]` and ``a ` [[code2]]`` then [[f]]\n")
+    assert [link.target for link in scan_body(body)[0]] == ["a", "b", "c", "d", "e", "f"]
