@@ -224,6 +224,8 @@ def _rankings(index: SearchIndex) -> dict[str, list[tuple[str, float]]]:
         out[query] = [(h.path, h.score) for h in found]
         top = index.search(query, limit=10, snippets=False, count=False).hits
         out[f"{query} (top 10)"] = [(h.path, h.score) for h in top]
+    for path in ("00003.md", "sub/00000.md", "sub/deep/00001.md"):
+        out[f"related {path}"] = [(h.path, h.score) for h in index.related(path)]
     return out
 
 

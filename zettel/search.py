@@ -51,11 +51,10 @@ from zettel.search_model import (
 )
 from zettel.search_query import DEFAULT_FIELDS, FIELD_NAMES, parse_query
 from zettel.search_rank import (
-    BOOST_GRID,
     RankedCollector,
     VaultBM25F,
+    key_terms,
     length_totals,
-    on_grid,
 )
 from zettel.search_schema import (
     INDEX_NAME,
@@ -427,12 +426,10 @@ class SearchIndex:
         docnum = searcher.document_number(path=path)
         if docnum is None:
             return []
-        terms = searcher.key_terms_from_text("body", body, numterms=12, normalize=True)
-        # Weights on a grid, so that scores add up exactly whatever the layout.
+        terms = key_terms(searcher.reader(), "body", body, 12)
         if not terms:
             return []
-        query = wq.Or([wq.Term("body", word, boost=max(on_grid(weight, BOOST_GRID), BOOST_GRID))
-                       for word, weight in terms])
+        query = wq.Or([wq.Term("body", word, boost=weight) for word, weight in terms])
         collector = RankedCollector(limit=limit + 1)
         searcher.search_with_collector(query, collector)
         return [Hit(h["path"], h.get("id"), h["title"], h.score)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from heapq import heappush, heapreplace
-from math import log
+from math import log, log2
 from typing import Any
 
 from whoosh import collectors, matching, scoring
@@ -93,6 +93,33 @@ class VaultBM25F(scoring.BM25F):  # type: ignore[misc]
         average = (self.lengths.get(fieldname, 0) / docs if docs else 0) or 1
         idf = parent.idf(fieldname, text)  # cached by the searcher; calls self.idf
         return _Scorer(searcher, fieldname, text, idf, average, self.B, self.K1)
+
+
+def key_terms(reader: Any, fieldname: str, text: str, count: int) -> list[tuple[str, float]]:
+    """The ``count`` terms of ``text`` that set it apart from the notes that
+    exist now (Whoosh's Bo1 model, "more like this"), best first (ties by
+    term), with weights relative to the best, on `BOOST_GRID`."""
+    field = reader.schema[fieldname]
+    here: dict[bytes, float] = {}
+    for word, _, weight, _ in field.index(text):
+        here[word] = here.get(word, 0.0) + weight
+    docs, deleted = reader.doc_count(), reader.has_deletions()
+    scored = []
+    for word, weight in here.items():
+        if (fieldname, word) not in reader:
+            continue
+        if deleted:  # the weight of the term in the notes that exist now
+            found, matcher = 0.0, reader.postings(fieldname, word)
+            while matcher.is_active():
+                found += matcher.weight()
+                matcher.next()
+        else:
+            found = reader.frequency(fieldname, word)
+        share = found / docs
+        scored.append((weight * log2((1 + share) / share) + log2(1 + share), word))
+    best = sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:count]
+    return [(field.from_bytes(word), max(on_grid(score / best[0][0], BOOST_GRID), BOOST_GRID))
+            for score, word in best]
 
 
 class _Scorer(scoring.WeightLengthScorer):  # type: ignore[misc]
