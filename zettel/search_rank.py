@@ -14,9 +14,10 @@ scores is added up in an order that depends on the segments. Here:
   docs/search.md), and never skips a note that ties with the last one kept;
 - `Inverse` is Whoosh's NOT matcher without its bug (it returned a deleted
   note after the last match);
-- a union of many words (a prefix) reports the most a note can score as the
-  sum of what each word can add, not the largest of them (`fix_union_bounds`):
-  Whoosh skipped notes that belonged in the top results.
+- OR is a tree of Whoosh's binary unions, whose bound on what a note can
+  score is the sum of its parts (`fix_unions`). Whoosh's "array" unions, used
+  for smaller segments, gave the largest part instead, too little, and top
+  results lost notes; they were slower too (they score every note).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from math import log, log2
 from typing import Any
 
 from whoosh import collectors, matching, scoring
+from whoosh import query as wq
 from whoosh.matching import combo, mcore
 
 #: Term scores are multiples of this: sums of them are exact.
@@ -214,10 +216,12 @@ def _union_bound(self: Any) -> float:
     return max(ahead, max(scores)) if scores else ahead
 
 
-def fix_union_bounds() -> None:
-    """Give Whoosh's array unions a true upper bound (`_union_bound`)."""
+def fix_unions() -> None:
+    """OR as binary unions, always; array unions, should Whoosh still build
+    one, with a true upper bound (`_union_bound`)."""
+    wq.Or.matcher_type = wq.Or.DEFAULT_MATCHER
     combo.CombinationMatcher.max_quality = _union_bound
     combo.ArrayUnionMatcher.max_quality = _union_bound
 
 
-fix_union_bounds()
+fix_unions()
