@@ -57,6 +57,12 @@ def test_a_fifo_named_like_a_note_is_unreadable_and_blocks_nothing(make_vault: M
     assert problems(again.stdout) == problems(result.stdout)
     search = zettel("search", "linking", str(root))
     assert search.returncode == 0 and "a.md" in search.stdout, search.stderr
+    tui = ("import sys\nfrom zettel.tui.model import VaultModel\n"  # what the TUI reloads
+           "model = VaultModel(sys.argv[1])\nmodel.load()\nmodel.analyse()\n"
+           "print(model.changed_on_disk(), [p.kind for p in model.problems()])\n")
+    out = subprocess.run([sys.executable, "-c", tui, str(root)], capture_output=True, text=True,
+                         timeout=GUARD, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.split() == ["False", "['unreadable']"]
 
 
 def test_a_file_swapped_for_a_fifo_after_listing_does_not_block(make_vault: MakeVault) -> None:
