@@ -108,3 +108,17 @@ def test_xml_exports_are_well_formed_with_control_characters(fmt: str) -> None:
                     for value in [element.text or "", *element.attrib.values()])
     assert "Bell \\x07, escape \\x1b]0;x\\x07, null \\x00" in text
     assert "a\\x01\\x1b.md" in text and "t\\x08" in text and "k\\x0e" in text
+
+
+def test_many_links_between_two_notes_are_one_edge_in_file_order(make_vault) -> None:
+    lines = "\n".join(f"[[B]] then [[cite:C]] on line {i}" for i in range(3000))
+    vault = make_vault({"a.md": "# A\n" + lines, "b.md": "# B\n", "c.md": "# C\n"})
+    from zettel.check import graph_of
+    from zettel.vault import open_vault
+
+    graph = graph_of(open_vault(vault, use_cache=False))
+    edge = graph.graph.edges["a.md", "b.md"]
+    assert edge["count"] == 3000
+    assert [link.line for link in edge["links"]] == list(range(2, 3002))
+    assert graph.graph.edges["a.md", "c.md"]["types"] == ("cite",)
+    assert graph.link_count == 6000

@@ -78,6 +78,10 @@ class KnowledgeGraph:
         )
         resolve = self.resolver.resolve_link
         for path, note in self.notes.items():
+            # The links of one note to each other note, grouped before they become
+            # an edge: growing an edge's tuple link by link is quadratic in a note
+            # that links to the same note many times.
+            edges: dict[str, tuple[list[Link], list[str]]] = {}
             for link in note.links:
                 if link.kind == "external":
                     continue
@@ -87,17 +91,13 @@ class KnowledgeGraph:
                     bucket = self.broken if found.status == "broken" else self.ambiguous
                     bucket.append(ResolvedLink(path, link, found))
                 elif not found.is_file:
-                    target = found.paths[0]
-                    edge = graph.get_edge_data(path, target)
-                    link_type = found.link_type
-                    if edge is None:  # most pairs have one link: a 1-tuple is the cheapest
-                        graph.add_edge(path, target, count=1, links=(link,),
-                                       types=(link_type,) if link_type else ())
-                        continue
-                    edge["count"] += 1
-                    edge["links"] += (link,)
-                    if link_type and link_type not in edge["types"]:
-                        edge["types"] += (link_type,)
+                    links, types = edges.setdefault(found.paths[0], ([], []))
+                    links.append(link)
+                    if found.link_type and found.link_type not in types:
+                        types.append(found.link_type)
+            for target, (links, types) in edges.items():
+                graph.add_edge(path, target, count=len(links), links=tuple(links),
+                               types=tuple(types))
         self.resolver.forget()
 
     def outgoing(self, path: str) -> list[ResolvedLink]:
