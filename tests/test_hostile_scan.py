@@ -152,6 +152,11 @@ def test_an_unreadable_folder_is_reported_and_check_fails(make_vault: MakeVault,
     assert result.exit_code == 1
     assert ("unreadable", "sub/", "cannot read this folder (Permission denied): the notes in "
             "it are missing, and links to them are reported as broken") in problems(result.stdout)
+    # Its links are unknown: neither it nor a FIFO is called an orphan or isolated.
+    os.mkfifo(root / "fifo.md")
+    again = problems(run("check", "--json", "--no-cache", str(root)).stdout)
+    assert [(kind, path) for kind, path, _ in again if path in ("sub/", "fifo.md")] == [
+        ("unreadable", "fifo.md"), ("unreadable", "sub/")]
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,

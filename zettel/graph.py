@@ -11,7 +11,8 @@ docs (resolution, and so **broken** and **ambiguous** links, are defined in
   an orphan.
 - **dead end**: a note that links to no other note.
 
-A link from a note to itself counts for none of these.
+A link from a note to itself counts for none of these, and a file that could
+not be read (an ``unreadable`` problem: its links are unknown) is none of them.
 """
 
 from __future__ import annotations
@@ -137,17 +138,22 @@ class KnowledgeGraph:
         links = self.graph.succ[path]
         return not links or (len(links) == 1 and path in links)
 
+    def _readable(self) -> list[str]:
+        """Paths of the notes whose file could be read (its links are known)."""
+        return [p for p, note in self.notes.items()
+                if not any(problem.kind == "unreadable" for problem in note.problems)]
+
     def orphans(self) -> list[str]:
         """Every orphan (isolated notes included), in path order."""
-        return [p for p in self.notes if self.is_orphan(p)]
+        return [p for p in self._readable() if self.is_orphan(p)]
 
     def isolated(self) -> list[str]:
         """Every isolated note, in path order."""
-        return [p for p in self.notes if self.is_orphan(p) and self.is_dead_end(p)]
+        return [p for p in self._readable() if self.is_orphan(p) and self.is_dead_end(p)]
 
     def dead_ends(self) -> list[str]:
         """Every dead end, in path order."""
-        return [p for p in self.notes if self.is_dead_end(p)]
+        return [p for p in self._readable() if self.is_dead_end(p)]
 
     def export(self, fmt: str, out: TextIO | Path) -> None:
         """Write the graph as GraphML, GEXF, node-link JSON or Graphviz DOT.
