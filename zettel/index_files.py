@@ -27,6 +27,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -105,48 +111,44 @@ def hold_lock(path: Path, wait: float) -> Iterator[bool]:
     """Hold the exclusive lock on the file ``path`` (made if missing, never
     through a link), waiting up to ``wait`` seconds; yield whether it is held.
     The lock goes with the process: a killed process does not leave it held."""
-    try:
-        import fcntl  # noqa: PLC0415 - not on Windows
-    except ImportError:  # pragma: no cover - Windows: Whoosh's portable lock
-        from whoosh.util.filelock import FileLock  # noqa: PLC0415
-
-        with _whoosh_lock(FileLock(str(path)), wait) as held:
-            yield held
-        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK | _CLOEXEC, 0o644)
     try:
         if not is_regular(os.fstat(fd)):
             raise OSError(f"'{path}' is not a regular file")
         deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.05)
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                yield False
+                return
+            time.sleep(0.05)
         try:
             yield True
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            _unlock(fd)
     finally:
         os.close(fd)
 
 
-@contextlib.contextmanager
-def _whoosh_lock(lock: Any, wait: float) -> Iterator[bool]:  # pragma: no cover - Windows
-    deadline = time.monotonic() + wait
-    while not lock.acquire(blocking=False):
-        if time.monotonic() >= deadline:
-            yield False
-            return
-        time.sleep(0.05)
+def _try_lock(fd: int) -> bool:
+    """Take the lock without waiting; False when another process holds it."""
+    if fcntl is None:  # pragma: no cover - Windows
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except PermissionError:
+            return False
+        return True
     try:
-        yield True
-    finally:
-        lock.release()
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    else:  # pragma: no cover - Windows
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
 def _owned_folder(path: Path) -> bool:
