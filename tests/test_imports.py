@@ -35,3 +35,36 @@ def test_one_module_imports_whoosh() -> None:
                        if re.search(r"^\s*(from|import) whoosh\b", path.read_text(encoding="utf-8"),
                                     re.MULTILINE))
     assert "search.py" in importers and all(name.startswith("search") for name in importers)
+
+
+#: What each command may not load when the caches let it skip the work.
+HEAVY = ("networkx", "rapidfuzz", "yaml", "whoosh", "textual", "rich", "zettel.suggest",
+         "zettel.search", "zettel.create", "concurrent.futures")
+
+
+def _loaded_by(args: list[str]) -> set[str]:
+    """The heavy modules really loaded by one ``zettel`` process (a lazy stub
+    that was never touched does not count)."""
+    code = ("import sys, atexit, types\n"
+            "def report():\n"
+            "    real = {m.split('.')[0] if not m.startswith('zettel') else m\n"
+            "            for m, mod in list(sys.modules.items())\n"
+            "            if isinstance(mod, types.ModuleType)\n"
+            "            and type(mod).__name__ != '_LazyModule'}\n"
+            f"    print(sorted(real & set({HEAVY!r})), file=sys.stderr)\n"
+            "atexit.register(report)\n"
+            f"sys.argv = ['zettel', *{args!r}]\n"
+            "from zettel.cli import main\nmain()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return set(eval(result.stderr.strip().splitlines()[-1]))  # noqa: S307 - our own print
+
+
+def test_a_warm_check_and_the_listing_commands_load_no_heavy_module(sample_vault: Path) -> None:
+    vault = str(sample_vault)
+    cold = _loaded_by(["check", vault])
+    assert "networkx" in cold  # the first check builds the graph
+    assert _loaded_by(["check", vault]) == set()
+    assert "networkx" in _loaded_by(["orphans", vault])  # builds the graph memo
+    for args in (["orphans", vault], ["broken", vault], ["tags", vault],
+                 ["show", "Zettelkasten", "--vault", vault]):
+        assert _loaded_by(args) == set(), args

@@ -14,13 +14,15 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zettel import cache
-from zettel.graph import KnowledgeGraph, ResolvedLink
 from zettel.model import PROBLEM_KINDS, Problem
 from zettel.parse import is_timestamp_id
 from zettel.vault import Progress, Vault, listing_fingerprint, open_vault, scan_folder
+
+if TYPE_CHECKING:  # a warm check reuses its last result and builds no graph
+    from zettel.graph import KnowledgeGraph, ResolvedLink
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(PROBLEM_KINDS)}
 
@@ -78,6 +80,8 @@ def analyze(graph: KnowledgeGraph) -> Report:
 
 def graph_of(vault: Vault) -> KnowledgeGraph:
     """The `KnowledgeGraph` of an opened vault."""
+    from zettel.graph import KnowledgeGraph  # noqa: PLC0415 - see the imports
+
     return KnowledgeGraph(vault.notes, vault.files, vault.config.extensions)
 
 

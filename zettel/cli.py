@@ -36,7 +36,6 @@ from zettel.cli_common import (
 )
 from zettel.cli_search import index_command, related, search
 from zettel.config import ConfigError, set_trust, user_config_path
-from zettel.create import CreateError, choose_editor, new_note, open_in_editor
 from zettel.display import clean
 from zettel.graph import EXPORT_FORMATS
 from zettel.model import count
@@ -250,6 +249,13 @@ def new(title: str, types: tuple[str, ...], tag_list: tuple[str, ...], no_edit: 
     the id or the name is taken, the next free second is used. Prints the new
     note's path.
     """
+    from zettel.create import (  # noqa: PLC0415 - PyYAML loads only to write a note
+        CreateError,
+        choose_editor,
+        new_note,
+        open_in_editor,
+    )
+
     opened = open_or_fail(vault)
     taken = [note.id for note in opened.notes if note.id]
     try:

@@ -9,18 +9,19 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from zettel.check import graph_of
 from zettel.config import ConfigError
 from zettel.display import clean, clean_json
 from zettel.facts import Facts, vault_facts
-from zettel.graph import KnowledgeGraph
-from zettel.resolve import Named
 from zettel.statedir import UnsafeStateDir
 from zettel.vault import Vault, VaultError, open_vault
+
+if TYPE_CHECKING:
+    from zettel.graph import KnowledgeGraph
+    from zettel.resolve import Named
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 VAULT_HELP = "The vault folder (default: $ZETTEL_VAULT, else the current folder)."
@@ -70,6 +71,8 @@ def open_or_fail(vault: str | None) -> Vault:
 
 
 def graph_or_fail(vault: str | None) -> KnowledgeGraph:
+    from zettel.check import graph_of  # noqa: PLC0415 - only the commands that need it
+
     return graph_of(open_or_fail(vault))
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zettel import cache
 from zettel.model import Link, Note
-from zettel.resolve import Resolution, Resolver
 from zettel.vault import Progress, listing_fingerprint, read_note, scan_folder
+
+if TYPE_CHECKING:
+    from zettel.resolve import Resolution, Resolver
 
 MEMO_FILE = "facts.pickle"
 
@@ -80,6 +82,8 @@ class Facts:
     def resolver(self) -> Resolver:
         """A resolver over every note (built on first use)."""
         if self._resolver is None:
+            from zettel.resolve import Resolver  # noqa: PLC0415 - only show needs one
+
             self._resolver = Resolver(self.notes.values(), self.files, self.extensions)
         return self._resolver
 
