@@ -179,6 +179,19 @@ def test_whoosh_reads_no_pickle_but_through_the_whitelist(make_vault: MakeVault)
             assert not found, f"{name} can still unpickle with {found}"
 
 
+@pytest.mark.parametrize("listed", [
+    5, [5], [whoosh3.W3Segment(whoosh3.W3Codec(), "MAIN", segid="../../outside")],
+    [whoosh3.W3Segment(whoosh3.W3Codec(blocklimit="x"), "MAIN", doccount=3)]])  # type: ignore[arg-type]
+def test_a_table_of_contents_listing_other_things_is_rebuilt(make_vault: MakeVault,
+                                                             listed: object) -> None:
+    root = make_vault(NOTES)
+    with planting("table of contents", pickle.dumps(listed)):
+        SearchIndex(root, procs=1).sync(rebuild=True)
+    result = CliRunner().invoke(main, ["search", "cherry", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt the search index" in result.stderr and "cherry.md" in result.stdout
+
+
 def test_a_table_of_contents_in_an_older_format_is_not_read(make_vault: MakeVault,
                                                               tmp_path: Path) -> None:
     root = make_vault(NOTES)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from zettel.cache import racy_size, safe_loads
 from zettel.index_files import (
+    is_own_folder,
     is_regular,
     read_regular,
     remove_build,
@@ -158,7 +159,7 @@ def leftovers(root: Path, current: Path | None, stamps: Stamps | None) -> list[P
             other_build = BUILD.fullmatch(name) and (current is None or name != current.name)
             if other_build or (name.startswith(f"{CURRENT}.") and name.endswith(".tmp")):
                 found.append(Path(entry.path))
-    if current is not None and stamps is not None:
+    if current is not None and stamps is not None and is_own_folder(current):
         with os.scandir(current) as entries:
             for entry in entries:
                 name = entry.name

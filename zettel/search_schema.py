@@ -198,7 +198,10 @@ def build_schema() -> fields.Schema:
 def check_segments(opened: Any) -> str | None:
     """Why the segments an index's table of contents lists are not what zettel
     writes (None when they are): plain data, with names that stay in the folder."""
-    for segment in opened._segments():
+    segments = opened._segments()
+    if type(segments) is not list:
+        return "its table of contents lists no segments"
+    for segment in segments:
         codec = getattr(segment, "_codec", None)
         data = vars(segment) if type(segment) is whoosh3.W3Segment else {}
         deleted = data.get("_deleted")
