@@ -245,6 +245,36 @@ def test_a_linked_state_folder_is_refused(make_vault: MakeVault, outside: Path,
     assert _tree(outside) == before
 
 
+def _give_away(path: Path) -> None:
+    """Make ``path`` another user's (only root can)."""
+    try:
+        os.chown(path, os.geteuid() + 4242, -1, follow_symlinks=False)
+    except (PermissionError, AttributeError):
+        pytest.skip("only root can give a folder to another user")
+
+
+def test_another_users_index_folder_is_refused(make_vault: MakeVault) -> None:
+    root = make_vault(NOTES)
+    folder = index_state.index_root(root)
+    folder.mkdir(parents=True)
+    _give_away(folder)
+    result = CliRunner().invoke(main, ["search", "cherry", str(root)])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert "another user" in result.stderr and list(folder.iterdir()) == []
+
+
+def test_another_users_build_folder_is_neither_read_nor_deleted(make_vault: MakeVault) -> None:
+    root = make_vault(NOTES)
+    folder = _index_root(root)
+    build = index_state.current_folder(folder)
+    assert build is not None
+    _give_away(build)
+    index_ = SearchIndex(root)
+    index_.sync()
+    assert "rebuilt the search index" in index_.notices[0]
+    assert build.exists() and index_state.current_folder(folder) != build
+
+
 def _index_root(root: Path) -> Path:
     SearchIndex(root).sync()
     return index_state.index_root(root)
