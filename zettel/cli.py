@@ -110,11 +110,17 @@ def check(vault: str | None, as_json: bool, strict: bool, no_cache: bool) -> Non
 
 
 def _print_report(report: Report) -> None:
+    lines = []
+    styled: dict[str, str] = {}  # one styled label per kind, not one per problem
     for p in report.problems:
         where = f"{clean(p.path)}:{p.line}" if p.line else clean(p.path)
-        colour = "red" if p.severity == "error" else "yellow"
-        click.echo(f"{where}: " + click.style(f"{p.severity} {p.kind}", fg=colour)
-                   + f": {clean(p.message)}")
+        label = styled.get(p.kind)
+        if label is None:
+            colour = "red" if p.severity == "error" else "yellow"
+            label = styled[p.kind] = click.style(f"{p.severity} {p.kind}", fg=colour)
+        lines.append(f"{where}: {label}: {clean(p.message)}")
+    if lines:  # one write: a vault can have thousands of problems
+        click.echo("\n".join(lines))
     counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
     summary = (f"{count(report.notes, 'note')}, {count(report.links, 'link')}: "
                f"{count(report.errors, 'error')}, {count(report.warnings, 'warning')}"
