@@ -31,9 +31,7 @@ import functools
 import io
 import os
 import pickle
-import re
 import stat
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import fields
@@ -43,6 +41,7 @@ from typing import Any, BinaryIO
 from zettel import __version__
 from zettel.model import Link, Note, Problem
 from zettel.statedir import state_path
+from zettel.write import AtomicFile, atomic_write, create_exclusive, is_temp_name
 
 #: Bump when `Note` or the parser's output changes shape or meaning.
 SCHEMA = 5
@@ -51,9 +50,6 @@ RACY_WINDOW_NS = 2_000_000_000
 CHUNK_SIZE = 250
 NOTES_FILE = "notes.pickle"
 LOCK_FILE = "lock"
-#: The names of the temporaries this module writes (``.notes.x1y2z3_q.tmp``, as
-#: `tempfile.mkstemp` makes them): the only files it ever removes.
-_TEMP_NAME = re.compile(r"\.[A-Za-z0-9_-]+(?:\.pickle)?\.[a-z0-9_]{8}\.tmp")
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
@@ -253,7 +249,7 @@ def _shared_lock(fcntl: Any, fd: int, wait: float = 5.0) -> None:
 def _remove_temporaries(folder: Path) -> None:
     """Remove the temporaries of ours in ``folder`` (call with the lock held alone)."""
     for name in os.listdir(folder):
-        if _TEMP_NAME.fullmatch(name):
+        if is_temp_name(name):  # .notes.pickle.x1y2z3_q.tmp: zettel.write's temporaries
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(folder / name)  # a link is removed, never what it points to
 
@@ -271,15 +267,15 @@ class NotesCacheWriter:
         self._vault = vault
         self._folder: Path | None = None
         self._lock: _CacheLock | None = None
-        self._tmp: str | None = None
+        self._file: AtomicFile | None = None
         self._out: Any = None
 
     def __enter__(self) -> NotesCacheWriter:
         try:
             self._folder = folder = _prepare(self._vault)
             self._lock = _CacheLock(folder).__enter__()
-            fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=".notes.", suffix=".tmp")
-            self._out = os.fdopen(fd, "wb")
+            self._file = AtomicFile(folder / NOTES_FILE)
+            self._out = self._file.open()
             pickle.dump({"key": CACHE_KEY, "folder": _stamp(folder)}, self._out, protocol=5)
         except OSError as err:
             self._close(err)
@@ -297,21 +293,17 @@ class NotesCacheWriter:
         try:
             if self._out is not None and exc_type is None:
                 pickle.dump(None, self._out, protocol=5)
-                self._out.close()
-                os.replace(self._tmp, self._folder / NOTES_FILE)  # type: ignore[arg-type, operator]
-                self._tmp = None
+                self._file.commit()  # type: ignore[union-attr]
+                self._file = self._out = None
         except OSError as err:
             self._close(err)
         self._close(None)
 
     def _close(self, err: OSError | None) -> None:
         """Close, remove the temporary if it is still there, unlock; note ``err``."""
-        if self._out is not None:
-            self._out.close()
-            self._out = None
-        if self._tmp is not None and os.path.exists(self._tmp):
-            os.unlink(self._tmp)
-        self._tmp = None
+        if self._file is not None:
+            self._file.discard()
+        self._file = self._out = None
         if self._lock is not None:
             self._lock.release()
         if err is not None:
@@ -322,13 +314,8 @@ class NotesCacheWriter:
 def _prepare(vault: Path) -> Path:
     """The cache folder, made if missing, with its own ``.gitignore``."""
     folder = cache_dir(vault, create=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:  # O_EXCL: never written through a link planted there
-        fd = os.open(folder / ".gitignore", flags, 0o644)
-    except FileExistsError:
-        return folder
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("# zettel's caches, rebuilt when missing\n*\n")
+    with contextlib.suppress(FileExistsError):  # never written through a link planted there
+        create_exclusive(folder / ".gitignore", b"# zettel's caches, rebuilt when missing\n*\n")
     return folder
 
 
@@ -397,14 +384,8 @@ def _write(vault: Path, name: str, payload: dict[str, Any], what: str) -> str | 
     try:
         folder = _prepare(vault)
         with _CacheLock(folder):
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    pickle.dump({**payload, "folder": _stamp(folder)}, out, protocol=5)
-                os.replace(tmp, folder / name)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+        data = pickle.dumps({**payload, "folder": _stamp(folder)}, protocol=5)
+            atomic_write(folder / name, data)
     except OSError as err:
         return f"{what} not written ({err.strerror or err}); the next run starts afresh"
     return None
