@@ -22,6 +22,7 @@ import yaml_rs
 
 from zettel.parse import yaml_reason
 from zettel.statedir import STATE_DIR, UnsafeStateDir, state_path
+from zettel.write import atomic_write
 
 CONFIG_FILE = "config.yaml"
 #: An environment variable naming the folder of the user's settings (tests set it).
@@ -230,13 +231,10 @@ def set_trust(vault: Path, trusted: bool) -> bool:
     if (key in listed) == trusted:
         return False
     raw["trusted"] = [*listed, key] if trusted else [v for v in listed if v != key]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    text = yaml_rs.dumps(raw).removeprefix("---\n").rstrip("\n")
     try:
-        text = yaml_rs.dumps(raw).removeprefix("---\n").rstrip("\n")
-        tmp.write_text(f"# zettel's settings (docs/format.md)\n{text}\n", encoding="utf-8")
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, f"# zettel's settings (docs/format.md)\n{text}\n".encode())
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         raise ConfigError(f"{path} cannot be written: {err.strerror or err}") from err
     return True

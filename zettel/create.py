@@ -1,4 +1,4 @@
-"""Creating notes: the one module that writes into the vault.
+"""Creating notes (written through `zettel.write`, the one module that writes files).
 
 A new note gets a timestamp id (local time, ``YYYYMMDDHHMMSS``). When that id
 is taken in the vault, or reserved by another ``zettel new`` running at the
@@ -34,6 +34,7 @@ from zettel.config import (
     user_config_path,
 )
 from zettel.statedir import UnsafeStateDir, state_path
+from zettel.write import create_exclusive
 
 #: How many seconds past "now" (or names, for a ``{slug}`` pattern) are tried before giving up.
 MAX_TRIES = 10_000
@@ -46,7 +47,6 @@ _FIELD = re.compile(r"\{\{(title|id|date)\}\}")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*#\[\]^]+')
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 class CreateError(Exception):
@@ -151,13 +151,11 @@ def _names(config: Config, note_id: str, slug: str) -> Iterator[str]:
 def _create(path: Path, text: str) -> bool:
     """Write ``text`` to the new file ``path``; False when the name is taken."""
     try:
-        fd = os.open(path, _CREATE, 0o644)
+        create_exclusive(path, text.encode("utf-8"))
     except FileExistsError:
         return False
     except OSError as err:
         raise CreateError(f"cannot create '{path}': {err.strerror or err}") from err
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-        out.write(text)
     return True
 
 
@@ -185,7 +183,7 @@ def _reservations(root: Path, moment: datetime) -> Path:
 def _reserve(folder: Path, note_id: str) -> bool:
     """Reserve ``note_id`` for this process; False when another one has it."""
     try:
-        os.close(os.open(folder / note_id, _CREATE, 0o644))
+        create_exclusive(folder / note_id, b"")
     except FileExistsError:
         return False
     except OSError as err:
