@@ -18,7 +18,8 @@ Pure functions of the notes, no UI. The rule (also in docs/format.md, Problems):
    names it: its title or an alias appears there as whole words, the link
    itself aside (a note's title in its own text does not count). A note
    that neither the target nor the label is close to is no candidate,
-   however often the paragraph names it.
+   however often the paragraph names it, and neither is the note the link
+   is written in.
 3. The best candidate is **suggested** only when its score is at least
    `THRESHOLD` (0.8) and beats the runner-up by `MARGIN` (0.15): otherwise
    there is no suggestion rather than a coin toss. So an id one typo away is
@@ -181,7 +182,7 @@ class Suggester:
         label = plain(link.label) if link.label else ""
         found = self.near_ids(key) if by_id else self.similar_names(written)
         by_label = self.similar_names(label) if label and label != written else {}
-        paths = found.keys() | by_label.keys()
+        paths = (found.keys() | by_label.keys()) - {source.path}  # never the note itself
         if not paths:
             return None
         nothing = (0.0, "")
