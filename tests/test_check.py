@@ -237,3 +237,108 @@ def test_suggestions_through_the_cli(make_vault: MakeVault) -> None:
     assert [(p["line"], p["suggestion"]) for p in problems] == [
         (4, LUHMANN), (6, "Lehman"), (8, None)]
     assert problems[0]["message"].endswith(f"; did you mean '{LUHMANN}'?")
+
+
+# The registry of problem kinds (zettel.problems): one place for names, severities, order and
+# meanings, read by the checker, `check --help`, the TUI and docs/format.md.
+
+EVERY_KIND_VAULT = {
+    **{f"n{i}.md": f"---\nid: \"2020010100000{i}\"\n---\n[[hub]]\n" for i in range(4)},
+    "hub.md": "---\nid: \"20200101000009\"\n---\n[[n0]] [[n1]] [[n2]] [[n3]] [[dup]] [[bad]] "
+              "[[Twin]] [[key]] [[odd]] [[enc]]\n",
+    "bad.md": "---\ntags: [unclosed\n---\n",
+    "dup.md": "---\nid: \"20200101000001\"\n---\n[[hub]]\n",
+    "twin1.md": "---\ntitle: Twin\n---\n[[hub]]",
+    "twin2.md": "---\ntitle: Twin\n---\n[[hub]]",
+    "key.md": "---\nID: \"20200101000012\"\n---\n[[hub]]\n[[20200101000099]]\n",
+    "odd.md": "---\nid: \"202001010000123\"\n---\n[[hub]]",
+    "enc.md": b"caf\xe9 [[hub]]",
+    "alone.md": "nothing",
+}
+
+
+def test_counts_and_severities_follow_the_registry(make_vault: MakeVault) -> None:
+    from click.testing import CliRunner
+
+    from zettel.cli import main
+
+    root = make_vault(EVERY_KIND_VAULT)
+    result = CliRunner().invoke(main, ["check", "--json", "--no-cache", str(root)],
+                                catch_exceptions=False)
+    data = json.loads(result.stdout)
+    assert list(data["counts"]) == ["yaml-error", "duplicate-id", "broken-link",
+                                    "ambiguous-link", "malformed-id", "key-case",
+                                    "bad-encoding", "orphan", "isolated"]
+    severities = {p["kind"]: p["severity"] for p in data["problems"]}
+    assert severities == {"yaml-error": "error", "duplicate-id": "error",
+                          "broken-link": "error", "ambiguous-link": "warning",
+                          "malformed-id": "warning", "key-case": "warning",
+                          "bad-encoding": "warning", "orphan": "warning", "isolated": "warning"}
+
+
+def test_problems_of_one_line_are_listed_in_registry_order(make_vault: MakeVault) -> None:
+    # by path, then line (none first), then the registry's order: a malformed id (no line)
+    # after a duplicate id and before isolated; a key-case warning on line 2
+    root = make_vault({"a.md": "---\nTitle: A\n---\n[[nowhere]]\n",
+                       "b.md": "---\nid: \"x\"\n---\n",
+                       "c.md": "---\nid: \"x\"\n---\n",
+                       "d.md": "---\nid: \"20200101000000\"\n---\n",
+                       "e.md": "---\nid: \"20200101000001\"\n---\n",
+                       "f.md": "---\nid: \"20200101000002\"\n---\n",
+                       "g.md": "---\nid: \"20200101000003\"\n---\n"})
+    assert problems(root)[:5] == [
+        ("isolated", "a.md", None), ("key-case", "a.md", 2), ("broken-link", "a.md", 4),
+        ("duplicate-id", "b.md", None), ("malformed-id", "b.md", None)]
+    assert problems(root)[5] == ("isolated", "b.md", None)
+
+
+def test_a_problem_of_an_unknown_kind_cannot_be_made() -> None:
+    from zettel.model import Problem
+    from zettel.problems import UnknownProblemKind
+
+    assert Problem("broken-link", "a.md", "x").severity == "error"
+    for typo in ("broken_link", "Broken-link", "warning", ""):
+        try:
+            Problem(typo, "a.md", "a typo must not become a warning sorted last")
+        except UnknownProblemKind as err:
+            assert typo in str(err) or typo == ""
+        else:
+            raise AssertionError(f"Problem({typo!r}, …) was accepted")
+
+
+def test_check_help_lists_every_kind_with_its_severity_and_meaning() -> None:
+    from click.testing import CliRunner
+
+    from zettel.cli import main
+
+    text = CliRunner().invoke(main, ["check", "--help"], catch_exceptions=False).stdout
+    errors, warnings = text.split("Errors (exit 1):")[1].split("Warnings (exit 1 with --strict):")
+    warnings = warnings.split("Options:")[0]
+    assert "  broken-link     a link that reaches no note or file of the vault\n" in errors
+    assert "  orphan          a note that no other note links to\n" in warnings
+    for name, severity, meaning in format_md_kinds():
+        line = next(line for line in text.splitlines() if line.split()[:1] == [name])
+        assert line.split(None, 1)[1] == meaning, name
+        assert line in (errors if severity == "error" else warnings), name
+    assert max(len(line) for line in text.splitlines()) <= 80  # click does not rewrap it
+
+
+def format_md_kinds() -> list[tuple[str, str, str]]:
+    """(kind, severity, meaning) of each row of the table of docs/format.md's Problems."""
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    section = text.split("\n## Problems\n", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| kind | severity | meaning |\n| --- | --- | --- |\n", 1)[1]
+    rows = []
+    for line in table.split("\n\n", 1)[0].splitlines():
+        name, severity, meaning = (cell.strip() for cell in line.strip("|").split("|"))
+        rows.append((name.strip("`"), severity, meaning))
+    return rows
+
+
+def test_the_table_of_docs_format_md_is_the_registry() -> None:
+    from zettel.problems import KINDS
+
+    assert format_md_kinds() == [(k.name, k.severity, k.meaning) for k in KINDS.values()]
+    assert [k.order for k in KINDS.values()] == list(range(len(KINDS)))

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zettel import cache
-from zettel.model import PROBLEM_KINDS, Problem
+from zettel.model import Problem
 from zettel.parse import is_timestamp_id
+from zettel.problems import KINDS
 from zettel.vault import Progress, Vault, listing_fingerprint, open_vault, scan_folder
 
 if TYPE_CHECKING:  # a warm check reuses its last result and builds no graph
     from zettel.graph import KnowledgeGraph, ResolvedLink
-
-_KIND_ORDER = {kind: i for i, kind in enumerate(PROBLEM_KINDS)}
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,9 @@ class Report:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Problems per kind, in the order of `PROBLEM_KINDS`."""
+        """Problems per kind, in report order (`zettel.problems.KINDS`)."""
         counter = Counter(p.kind for p in self.problems)
-        return {kind: counter[kind] for kind in PROBLEM_KINDS if counter[kind]}
+        return {kind: counter[kind] for kind in KINDS if counter[kind]}
 
     @property
     def errors(self) -> int:
@@ -74,7 +73,7 @@ def analyze(graph: KnowledgeGraph) -> Report:
                                     "note links to no other note"))
         else:
             problems.append(Problem("orphan", path, "no other note links to this note"))
-    problems.sort(key=lambda p: (p.path, p.line or 0, _KIND_ORDER.get(p.kind, 99)))
+    problems.sort(key=lambda p: (p.path, p.line or 0, KINDS[p.kind].order))
     return Report(len(graph.notes), graph.link_count, tuple(problems))
 
 

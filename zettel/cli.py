@@ -39,6 +39,7 @@ from zettel.config import ConfigError, set_trust, user_config_path
 from zettel.display import clean
 from zettel.graph import EXPORT_FORMATS
 from zettel.model import count
+from zettel.problems import kinds_help
 from zettel.vault import scan_folder
 
 
@@ -86,17 +87,18 @@ def main(ctx: click.Context) -> None:
     run(root)
 
 
-@main.command()
+CHECK_HELP = ("Report every problem of the vault; exit 1 if there is an error.\n\n"
+              + kinds_help())
+
+
+@main.command(help=CHECK_HELP)
 @vault_argument
 @json_option
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--no-cache", is_flag=True, help="Parse every note; read and write no cache.")
 def check(vault: str | None, as_json: bool, strict: bool, no_cache: bool) -> None:
-    """Report every problem of the vault; exit 1 if there is an error.
-
-    Errors: yaml-error, duplicate-id, broken-link, unreadable. Warnings:
-    ambiguous-link, malformed-id, key-case, bad-encoding, orphan, isolated.
-    """
+    """Report every problem of the vault (help: `CHECK_HELP`, from the registry
+    of problem kinds)."""
     with usage_errors():
         report, notices = check_vault(vault_path(vault), use_cache=not no_cache,
                                       progress=show_progress)

@@ -10,38 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-Severity = Literal["error", "warning"]
+from zettel.problems import KINDS, Severity, kind_of
 
 #: Longest context given for a link, in characters: a longer paragraph is cut
 #: to a window around the link.
 CONTEXT_CHARS = 480
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-
-#: Problem kinds that make `zettel check` exit 1. Every other kind is a warning,
-#: which only fails the check with ``--strict``.
-ERROR_KINDS: frozenset[str] = frozenset(
-    {"yaml-error", "duplicate-id", "broken-link", "unreadable"}
-)
-
-#: Every problem kind, in the order reports list them.
-PROBLEM_KINDS: tuple[str, ...] = (
-    "unreadable",
-    "yaml-error",
-    "duplicate-id",
-    "broken-link",
-    "ambiguous-link",
-    "malformed-id",
-    "key-case",
-    "bad-encoding",
-    "orphan",
-    "isolated",
-)
-
-
-def severity_of(kind: str) -> Severity:
-    """Return ``"error"`` for the kinds in `ERROR_KINDS`, else ``"warning"``."""
-    return "error" if kind in ERROR_KINDS else "warning"
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -54,9 +28,13 @@ class Problem:
     target: str | None = None
     suggestion: str | None = None
 
+    def __post_init__(self) -> None:
+        kind_of(self.kind)  # a kind missing from the registry is a bug: fail here
+
     @property
     def severity(self) -> Severity:
-        return severity_of(self.kind)
+        """``error`` or ``warning``, as `zettel.problems.KINDS` says for the kind."""
+        return KINDS[self.kind].severity
 
     def to_json(self) -> dict[str, Any]:
         """The documented ``--json`` shape of a problem (see docs/json.md)."""

@@ -20,15 +20,13 @@ from textual.worker import Worker, WorkerState
 
 from zettel.display import clean, describe
 from zettel.model import Problem
+from zettel.problems import ALWAYS_COUNTED
 from zettel.tui.model import Direction
 from zettel.tui.widgets import notice, plain
 
 if TYPE_CHECKING:
     from zettel.search_model import Hit, Results
 
-#: The problem kinds the problems screen always counts, even when there are none.
-SHOWN_KINDS = ("broken-link", "ambiguous-link", "duplicate-id", "yaml-error", "orphan",
-               "isolated")
 #: What a screen that opens a note returns: (path, line of the file or None).
 Target = tuple[str, int | None]
 Searcher = Callable[[str], "Results"]
@@ -151,7 +149,7 @@ class ProblemsScreen(_Modal):
     def show(self, problems: list[Problem], counts: dict[str, int]) -> None:
         """List ``problems`` (again: the vault changed), the cursor kept on its row."""
         self._problems, self._counts = problems, counts
-        kinds = dict.fromkeys(SHOWN_KINDS, 0) | counts
+        kinds = {kind.name: 0 for kind in ALWAYS_COUNTED} | counts
         summary = "  ".join(f"{kind} {n}" for kind, n in kinds.items())
         self.query_one("#problems-summary", Static).update(Text(f"Problems: {summary}"))
         table = self.query_one("#problems", DataTable)
