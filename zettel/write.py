@@ -156,10 +156,13 @@ def atomic_write(path: Path | str, data: bytes, *, mode: int | None = None) -> o
     error, ``path`` is left as it was and the temporary is removed.
     """
     writer = AtomicFile(path, mode=mode)
-    with writer as out:
+    out = writer.open()
+    try:
         out.write(data)
-    assert writer.stat is not None  # set by commit
-    return writer.stat
+    except BaseException:
+        writer.discard()
+        raise
+    return writer.commit()
 
 
 def create_exclusive(path: Path | str, data: bytes, *, mode: int = NEW_FILE_MODE) -> None:
@@ -288,9 +291,11 @@ def apply_edits(root: Path | str, batch: Iterable[FileEdits]) -> dict[str, Finge
 
     Offsets are **characters of the file's whole text**, decoded as UTF-8 and
     nothing more: a byte-order mark is character 0 and a CRLF is two
-    characters (not the parser's text, where both are normalised). The spans
-    apply to that original text, so every byte outside them stays as it was:
-    line endings, BOM, tabs, trailing spaces, a missing final newline.
+    characters (not the parser's text, where both are normalised: a `Link`'s
+    spans count in `Note.body`, and `zettel.parse.body_to_file` turns them
+    into these offsets). The spans apply to that original text, so every
+    byte outside them stays as it was: line endings, BOM, tabs, trailing
+    spaces, a missing final newline.
 
     Every file is checked before any is written, and the batch is refused
     with `EditRefused`, naming the file, writing nothing, when a path is not
