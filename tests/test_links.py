@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zettel.body import mask_code, scan_body
 from zettel.model import CONTEXT_CHARS, paragraph_at
-from zettel.parse import parse_text
+from zettel.parse import body_to_file, decode, parse_bytes, parse_text
 
 
 def only(text: str):
@@ -126,3 +128,119 @@ def test_fences_open_and_close_only_at_the_start_of_a_line() -> None:
             "   ````  \n[[c]]\n    ```\n[[d]]\n~~~~\n[[hidden3]]\n~~~\n[[hidden4]]\n~~~~~ \t\n"
             "[[e]] and `[[code]]` and ``a ` [[code2]]`` then [[f]]\n")
     assert [link.target for link in scan_body(body)[0]] == ["a", "b", "c", "d", "e", "f"]
+
+
+# -- spans: where each link, its target, label and heading are written
+
+#: (text of one line of a note, then for its one link: kind, whole span, target
+#: span, label span, heading span, the spans of its uses), each span as the
+#: literal text it covers in the file.
+SPAN_CASES = [
+    ("À voir : [[ target#A heading | the label ]] ici.", "wiki",
+     "[[ target#A heading | the label ]]", "target", "the label", "A heading", ()),
+    ("Plain [[20230924193522]].", "wiki", "[[20230924193522]]", "20230924193522",
+     None, None, ()),
+    ("Typed [[cite:20230924193522]] link.", "wiki", "[[cite:20230924193522]]",
+     "cite:20230924193522", None, None, ()),
+    ("| [[a note\\|shown]] | cell |", "wiki", "[[a note\\|shown]]", "a note", "shown",
+     None, ()),
+    ("An embed ![[image.png|300]] here.", "embed", "![[image.png|300]]", "image.png", "300",
+     None, ()),
+    ('See [the text](other/note.md#part "a title") too.', "markdown",
+     '[the text](other/note.md#part "a title")', "other/note.md", "the text", "part", ()),
+    ("See [t](<with space.md>).", "markdown", "[t](<with space.md>)", "with space.md", "t",
+     None, ()),
+    ("See [t](with%20space.md).", "markdown", "[t](with%20space.md)", "with%20space.md", "t",
+     None, ()),
+    ("Image ![alt](pics/a.png) here.", "embed", "![alt](pics/a.png)", "pics/a.png", "alt",
+     None, ()),
+    ("Web [site](https://example.org/a#b) page.", "external",
+     "[site](https://example.org/a#b)", "https://example.org/a#b", "site", None, ()),
+    ("See [the doc][ref] and [ref] again.\n\n[ref]: docs/a.md#sec", "reference",
+     "[ref]: docs/a.md#sec", "docs/a.md", "ref", "sec", ("[ref]", "[ref]")),
+    ("Unused:\n\n  [web]: <https://x.org>", "external", "[web]: <https://x.org>",
+     "https://x.org", "web", None, ()),
+]
+_NOTE = "---\ntitle: Spans\n---\nÉté, first line.\n\n{line}\nLast line.\n"
+NEWLINES = {"LF": lambda text: text, "CRLF": lambda text: text.replace("\n", "\r\n"),
+            "BOM": lambda text: "\ufeff" + text,
+            "BOM+CRLF": lambda text: "\ufeff" + text.replace("\n", "\r\n")}
+
+
+def written(data: bytes) -> list[tuple[object, ...]]:
+    """Each link of the file ``data``: its kind and its spans, as the text each
+    covers in the file's own text (BOM and line ends as in the file)."""
+    note = parse_bytes("n.md", data)
+    text, _ = decode(data)
+    at = body_to_file(text, note.body_line)
+
+    def cut(span: tuple[int, int] | None) -> str | None:
+        return None if span is None else text[at(span[0]) : at(span[1])]
+
+    return [(link.kind, cut(link.span), cut(link.target_span), cut(link.label_span),
+             cut(link.heading_span), tuple(map(cut, link.uses))) for link in note.links]
+
+
+@pytest.mark.parametrize("newline", list(NEWLINES))
+@pytest.mark.parametrize("case", SPAN_CASES, ids=[case[1] + str(i) for i, case in
+                                                  enumerate(SPAN_CASES)])
+def test_spans_cover_what_is_written_in_the_file(case: tuple[object, ...], newline: str) -> None:
+    line, *expected = case
+    data = NEWLINES[newline](_NOTE.format(line=line)).encode("utf-8")
+    assert written(data) == [tuple(expected)]
+
+
+@pytest.mark.parametrize("case", SPAN_CASES)
+def test_spans_are_body_offsets(case: tuple[object, ...]) -> None:
+    line, kind, whole, target, *_ = case
+    note = parse_text("n.md", "\ufeff" + _NOTE.format(line=line).replace("\n", "\r\n"))
+    link = note.links[0]
+    assert note.body[link.span[0] : link.span[1]] == whole
+    assert note.body[link.target_span[0] : link.target_span[1]] == target
+    if "]: " not in whole:
+        assert link.offset == link.span[0]
+    elif link.uses:  # a reference definition's context is where it is first used
+        assert link.offset == link.uses[0][0] == note.body.index("[ref]")
+    else:  # or its own line when it is not used
+        assert link.offset == note.body.rindex("\n", 0, link.span[0]) + 1
+
+
+def test_utf16_file_offsets_count_characters() -> None:
+    data = _NOTE.format(line="é [[x|y]]").replace("\n", "\r\n").encode("utf-16")
+    assert written(data) == [("wiki", "[[x|y]]", "x", "y", None, ())]
+
+
+@pytest.mark.parametrize(("text", "body_line", "offsets", "expected"), [
+    ("a\rb\r\nc [[x]]", 1, [0, 2, 3, 4, 5], [0, 2, 3, 5, 6]),  # a lone CR keeps its place
+    ("\ufeff---\r\n---\r\n\r\nx", 3, [0, 1, 2], [11, 13, 14]),
+    ("---\ntitle: t\n---", 4, [0], [16]),  # closed on the last line: an empty body
+])
+def test_body_to_file(text: str, body_line: int, offsets: list[int],
+                      expected: list[int]) -> None:
+    at = body_to_file(text, body_line)
+    assert [at(offset) for offset in offsets] == expected
+
+
+_PIECES = ["[[", "]]", "[", "]", "(", ")", "!", "|", "\\", "#", "<", ">", ":", " ", "\n",
+           "`", "```\n", "x", "é", "%20", ".md", "http://a.b", "[r]", "[r]: ", "^", "\t"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_each_link_read_alone_from_its_span_is_the_same_link(body: str) -> None:
+    for link in scan_body(body)[0]:
+        start, end = link.span
+        assert 0 <= start < end <= len(body)
+        definition = link.label_span is not None and body.startswith("]:", link.label_span[1])
+        assert link.offset == (link.uses[0][0] if link.uses else
+                               body.rfind("\n", 0, start) + 1 if definition else start)
+        for inner in (link.target_span, link.label_span, link.heading_span, *link.uses):
+            assert inner is None or 0 <= inner[0] <= inner[1] <= len(body)
+        assert start <= link.target_span[0] <= link.target_span[1] <= end
+        alone = scan_body(body[start:end])[0]
+        assert (link.kind, link.target, (0, end - start)) in [
+            (other.kind, other.target, other.span) for other in alone]
+        if "%" not in body[start:end] and "`" not in body[start:end]:
+            for value, span in ((link.target, link.target_span), (link.label, link.label_span),
+                                (link.heading, link.heading_span)):
+                assert value == (None if span is None else body[span[0] : span[1]])

@@ -84,3 +84,24 @@ def test_summary_gives_the_list_before_the_vault_is_read(sample_vault: Path) -> 
     assert len(again.notes) == 23 and again.notes[ZETTELKASTEN].body == ""
     assert "slip box" in again.note(ZETTELKASTEN).body  # read from its file
     assert "Niklas Luhmann" in again.render(ZETTELKASTEN)  # titles by id meanwhile
+
+
+def test_render_replaces_each_link_where_it_is_written(make_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = make_vault({
+        "a.md": "---\ntitle: A\n---\nSee [the b](b(1).md \"t\") and ![[b(1).md]] and "
+                "[[b(1)|B*]].\r\nThen [web](https://x.org/a_(b)) [[gone]].\n",
+        "b(1).md": "---\ntitle: Bee\n---\nlinks to [[a]]\n",
+    })
+    model = model_of(vault)
+    assert model.render("a.md", selected=2) == (
+        "See [the b](zettel:0) and [⧉ Bee](zettel:1) and **▶ [B\\*](zettel:2)**.\n"
+        "Then [web](https://x.org/a_(b)) [gone ✗](zettel:4).\n")
+
+
+def test_readable_shows_wiki_links_by_label_or_title(make_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = make_vault({"a.md": "---\ntitle: A\n---\n[[b(1)]]\n",
+                        "b(1).md": "---\ntitle: Bee\n---\n"})
+    model = model_of(vault)
+    assert model.readable("x [[b(1)|Label]] y ![[b(1).md]] [[ b(1) ]] ![pic](b(1).md) [[#h]] "
+                          "[[nowhere]] [t](b(1).md)") == (
+        "x Label y Bee Bee ![pic](b(1).md) [[#h]] nowhere [t](b(1).md)")

@@ -344,6 +344,17 @@ def test_a_crash_while_writing_the_parse_cache_leaves_no_temporary(
     assert names(root / ".zettel" / "cache") == [".gitignore", "lock"]
 
 
+@posix_only
+def test_cache_files_are_for_the_user_only(make_vault: MakeVault) -> None:
+    root = make_vault({"a.md": "[[b]]", "b.md": "[[a]]"})
+    assert CliRunner().invoke(main, ["check", str(root)]).exit_code == 0
+    assert cache.save_summary(root, []) is None
+    folder = root / ".zettel" / "cache"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()
+             if p.name.endswith(".pickle")}
+    assert modes and set(modes.values()) == {0o600}, modes
+
+
 def test_temporaries_are_named_as_ours() -> None:
     assert is_temp_name(".notes.pickle.k3x9_a0q.tmp") and is_temp_name(".a b.md.abcdefgh.tmp")
     assert not any(map(is_temp_name, ["notes.tmp", ".notes.tmp", ".notes.short.tmp",

@@ -13,7 +13,7 @@ import re
 import sys
 from urllib.parse import unquote
 
-from zettel.model import Link, LinkKind
+from zettel.model import Link, LinkKind, Span
 
 # Patterns start with a literal character, which the regex engine finds quickly
 # (a look-behind first would make it try every position of a huge note).
@@ -146,18 +146,38 @@ class _Lines:
         return self._line, pos - self._line_start + 1
 
 
-def _split_wiki(inner: str) -> tuple[str, str | None, str | None]:
-    """``target#heading|label`` -> (target, heading, label)."""
-    label = None
-    if "|" in inner:
-        inner, label = inner.split("|", 1)
-        inner = inner.rstrip("\\")  # `[[a\|b]]`, the escaped pipe of tables
-        label = label.strip() or None
-    heading = None
-    if "#" in inner:
-        inner, heading = inner.split("#", 1)
-        heading = heading.strip() or None
-    return inner.strip(), heading, label
+def _stripped(text: str, at: int) -> tuple[str, Span]:
+    """``text`` (found at offset ``at``) stripped of spaces, and its span."""
+    kept = text.strip()
+    if len(kept) == len(text):
+        return text, (at, at + len(text))
+    start = at + len(text) - len(text.lstrip())
+    return kept, (start, start + len(kept))
+
+
+def _wiki_link(inner: str, at: int, kind: LinkKind, line: int, col: int,
+               span: Span) -> Link:
+    """The link of ``[[target#heading|label]]`` whose inner text ``inner``
+    starts at offset ``at``."""
+    label: str | None = None
+    label_span: Span | None = None
+    heading: str | None = None
+    heading_span: Span | None = None
+    bar = inner.find("|")
+    if bar != -1:
+        label, label_span = _stripped(inner[bar + 1 :], at + bar + 1)
+        if not label:
+            label, label_span = None, None
+        inner = inner[:bar].rstrip("\\")  # `[[a\|b]]`, the escaped pipe of tables
+    hash_at = inner.find("#")
+    if hash_at != -1:
+        heading, heading_span = _stripped(inner[hash_at + 1 :], at + hash_at + 1)
+        if not heading:
+            heading, heading_span = None, None
+        inner = inner[:hash_at]
+    target, target_span = _stripped(inner, at)
+    return _new_link((target, kind, line, col, span[0], label, heading, span, target_span,
+                      label_span, heading_span, ()))
 
 
 def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], str]:
@@ -196,16 +216,26 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
             line_start = rfind("\n", pos, start) + 1
         pos = start
         wiki = m.group(1)
+        kind: LinkKind = "embed" if embed else "wiki"
         if wiki is not None:
             if "|" in wiki or "#" in wiki:
-                target, heading, label = _split_wiki(wiki)
+                links.append(_wiki_link(wiki, m.start(1), kind, line,
+                                        start - line_start + 1, (start, m.end())))
+                continue
+            target = wiki.strip()
+            at = m.start(1)
+            if len(target) == len(wiki):
+                target_span = (at, m.end(1))
             else:
-                target, heading, label = wiki.strip(), None, None
-            links.append(new_link((intern(target), "embed" if embed else "wiki", line,
-                                   start - line_start + 1, start, label, heading)))
+                at += len(wiki) - len(wiki.lstrip())
+                target_span = (at, at + len(target))
+            links.append(new_link((intern(target), kind, line, start - line_start + 1, start,
+                                   None, None, (start, m.end()), target_span, None, None, ())))
             continue
-        link = _url_link(m.group("murl"), "embed" if embed else "markdown", line,
-                         start - line_start + 1, start, m.group("mtext").strip() or None)
+        label, label_span = _stripped(m.group("mtext"), m.start("mtext"))
+        link = _url_link(m.group("murl"), m.start("murl"), "embed" if embed else "markdown", line,
+                         start - line_start + 1, start, (start, m.end()), label or None,
+                         label_span if label else None, ())
         if link is not None:
             links.append(link)
     if "]:" in masked:
@@ -220,26 +250,28 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
 def _reference_links(masked: str, lines: _Lines, links: list[Link]) -> None:
     """Add a link for each reference definition ``[name]: url`` of ``masked``.
 
-    Its offset, which gives its context, is where ``[name]`` is first written
-    outside the definition itself (the definition when it is not used).
+    Its span is the definition's, its ``uses`` the spans of each ``[name]``
+    written outside the definition. Its offset, which gives its context, is
+    where the first of them starts (the definition's when it is not used).
     """
     defs = _ref_defs(masked)
     if not defs:
         return
     names = {m.group("name") for m in defs}
-    uses: dict[str, list[int]] = {}  # where each name is written, in one pass: twice at most
+    uses: dict[str, list[int]] = {}  # where each name is written, in one pass
     for use in _BRACKETED.finditer(masked):
         name = use.group(1)
         if name in names:
-            seen = uses.setdefault(name, [])
-            seen.append(use.start())
-            if len(seen) == 2:
-                names.discard(name)
+            uses.setdefault(name, []).append(use.start())
     for m in defs:
-        name, start = m.group("name"), m.start()
+        name, start, end = m.group("name"), m.start(), m.end()
         line, col = lines.at(start)
-        at = next((p for p in uses.get(name, ()) if not start <= p < m.end()), start)
-        link = _url_link(m.group("url"), "reference", line, col, at, name)
+        size = len(name) + 2
+        used = tuple((p, p + size) for p in uses.get(name, ()) if not start <= p < end)
+        name_at = m.start("name")
+        link = _url_link(m.group("url"), m.start("url"), "reference", line, col,
+                         used[0][0] if used else start, (name_at - 1, end), name,
+                         (name_at, name_at + len(name)), used)
         if link is not None:
             links.append(link)
 
@@ -263,20 +295,29 @@ def _ref_defs(masked: str) -> list[re.Match[str]]:
     return found
 
 
-def _url_link(url: str, kind: LinkKind, line: int, col: int, offset: int,
-              label: str | None) -> Link | None:
-    """The link a Markdown URL makes: ``external`` when it has a scheme, else a
-    local link of ``kind``; None for an in-page anchor (``#part``)."""
+def _url_link(url: str, at: int, kind: LinkKind, line: int, col: int, offset: int,
+              span: Span, label: str | None, label_span: Span | None,
+              uses: tuple[Span, ...]) -> Link | None:
+    """The link a Markdown URL (found at offset ``at``) makes: ``external``
+    when it has a scheme, else a local link of ``kind``; None for an in-page
+    anchor (``#part``)."""
     if url.startswith("<"):
         if _SCHEME.match(url, 1):
-            return _new_link((url.strip("<>"), "external", line, col, offset, label, None))
+            target = url.strip("<>")
+            lead = at + len(url) - len(url.lstrip("<"))
+            return _new_link((target, "external", line, col, offset, label, None, span,
+                              (lead, lead + len(target)), label_span, None, uses))
         if url.endswith(">"):
-            url = url[1:-1].strip()
+            url, (at, _) = _stripped(url[1:-1], at + 1)
     elif _SCHEME.match(url):
-        return _new_link((url, "external", line, col, offset, label, None))
+        return _new_link((url, "external", line, col, offset, label, None, span,
+                          (at, at + len(url)), label_span, None, uses))
     path, _, fragment = url.partition("#")
     if not path:
         return None
+    target_span = (at, at + len(path))
+    heading_span = (at + len(path) + 1, at + len(url)) if fragment else None
     if "%" in url:
         path, fragment = unquote(path), unquote(fragment)
-    return _new_link((path, kind, line, col, offset, label, fragment or None))
+    return _new_link((path, kind, line, col, offset, label, fragment or None, span,
+                      target_span, label_span, heading_span if fragment else None, uses))

@@ -44,7 +44,7 @@ from zettel.statedir import state_path
 from zettel.write import AtomicFile, atomic_write, create_exclusive, is_temp_name
 
 #: Bump when `Note` or the parser's output changes shape or meaning.
-SCHEMA = 5
+SCHEMA = 6  # 6: links carry their spans
 CACHE_KEY = f"zettel/{SCHEMA}/{__version__}"
 RACY_WINDOW_NS = 2_000_000_000
 CHUNK_SIZE = 250
@@ -81,7 +81,8 @@ def safe_loads(data: bytes) -> Any:
 
 
 def note_to_row(note: Note) -> tuple[Any, ...]:
-    """A note as a tuple of builtins (links and problems as tuples too)."""
+    """A note as a tuple of builtins (links and problems as tuples too; a link's
+    spans are tuples of ints)."""
     values = [getattr(note, name) for name in NOTE_FIELDS]
     values[_LINKS_AT] = tuple(tuple(link) for link in note.links)
     values[_PROBLEMS_AT] = problems_to_rows(note.problems)

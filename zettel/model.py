@@ -50,6 +50,8 @@ class Problem:
 
 
 LinkKind = Literal["wiki", "embed", "markdown", "reference", "external"]
+#: A place in a note's body: ``(start, end)`` offsets, ``body[start:end]``.
+Span = tuple[int, int]
 
 
 class Link(NamedTuple):
@@ -62,11 +64,22 @@ class Link(NamedTuple):
     ``reference`` (``[t]: x.md``) or ``external`` (a URL with a scheme, never
     an edge of the graph). ``line`` and ``column`` are 1-based positions in the
     file; ``offset`` is where the link starts in its note's body (for a
-    reference definition, where the reference is first used), and
+    reference definition, where the reference is first used, else where the
+    definition's line starts), and
     `Note.context` gives the paragraph around it (its context). A named tuple
     holding an offset, not a dataclass holding a copy of the paragraph: a
     vault has many links, and this keeps them cheap to build, to hold in
     memory and to load from the cache.
+
+    Spans are ``(start, end)`` offsets in `Note.body` (the text after the
+    front matter, BOM removed and line ends made ``\n``), like ``offset``:
+    `zettel.parse.body_to_file` turns them into offsets in the file's text.
+    ``span`` is the whole link as written (``![[x|y]]`` with its ``!``; for a
+    reference, its definition ``[name]: url``); ``target_span`` the target as
+    written, before ``%``-decoding; ``label_span`` and ``heading_span`` those
+    of ``label`` and ``heading`` (None when those are None). ``uses`` holds, for a
+    reference, the span of each ``[name]`` that uses it (outside the
+    definition); it is empty for every other link.
     """
 
     target: str
@@ -76,6 +89,11 @@ class Link(NamedTuple):
     offset: int = 0
     label: str | None = None
     heading: str | None = None
+    span: Span = (0, 0)
+    target_span: Span = (0, 0)
+    label_span: Span | None = None
+    heading_span: Span | None = None
+    uses: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ import functools
 import math
 import re
 import sys
+from bisect import bisect_left
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +38,7 @@ KNOWN_FIELDS: dict[str, str] = {
 }
 
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # what `parse_text` makes a "\n"
 _FILENAME_ID = re.compile(r"^(\d{12,14})(?!\d)")
 _TIMESTAMP_ID = re.compile(r"^\d{14}$")
 _DUPLICATE_KEY = re.compile(r"duplicate mapping key: (.*)", re.S)  # the key's repr()
@@ -80,6 +83,35 @@ def decode(data: bytes) -> tuple[str, str | None]:
             "undecodable bytes are shown as \ufffd"
         )
         return data.decode("utf-8", errors="replace"), message
+
+
+def body_to_file(text: str, body_line: int) -> Callable[[int], int]:
+    """A function turning an offset in a note's body into the offset of the
+    same character in ``text``, the file's text as `decode` returns it.
+
+    Body offsets (`Link.offset`, the ends of a `Link`'s spans) count in
+    `Note.body`, the text after the front matter once `parse_text` has
+    removed a UTF-8 BOM and made every ``\\r\\n`` and lone ``\\r`` a
+    ``\\n``; ``text`` keeps them as in the file. ``body_line`` is the
+    note's `Note.body_line`. The result counts characters: for a byte
+    offset, encode ``text[:offset]`` as the file is encoded.
+    """
+    start = 1 if text.startswith("\ufeff") else 0
+    breaks = _LINE_BREAK.finditer(text, start)
+    for _ in range(body_line - 1):
+        found = next(breaks, None)
+        if found is None:  # front matter closed on the last line: an empty body
+            start = len(text)
+            break
+        start = found.end()
+    crlf: list[int] = []  # the body offset of the "\n" that each "\r\n" became
+    at = text.find("\r\n", start)
+    while at != -1:
+        crlf.append(at - start - len(crlf))
+        at = text.find("\r\n", at + 2)
+    if not crlf:
+        return lambda offset: start + offset
+    return lambda offset: start + offset + bisect_left(crlf, offset)
 
 
 def is_timestamp_id(value: str) -> bool:

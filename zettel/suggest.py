@@ -54,8 +54,6 @@ _NAME_CUTOFF = 60.0
 #: At most this many candidates by id, and as many by name (the closest): a vault of
 #: thousands of notes with ids or titles alike costs no more than one with a few.
 CANDIDATES = 16
-#: The written form of a link at its offset: wiki or embed, Markdown, reference.
-_LINK_TEXT = re.compile(r"!?\[\[[^\]\n]*\]\]|!?\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])?")
 _NOT_WORDS = re.compile(r"[^\w\n]+")
 _COMBINING = frozenset(map(chr, range(0x300, 0x370)))
 _LIGATURES = (("œ", "oe"), ("æ", "ae"), ("ø", "o"), ("ł", "l"), ("đ", "d"), ("ı", "i"))
@@ -145,9 +143,10 @@ class _Paragraph:
     def _holds(self, form: str) -> bool:
         if self._folded is None:
             context = self._source.context(self._link)
-            own = _LINK_TEXT.match(self._source.body, self._link.offset)
-            if own:
-                context = context.replace(own.group(), " ")
+            link = self._link  # its own text: the [name] at its offset for a reference
+            start, end = link.uses[0] if link.uses else link.span
+            if start < end:
+                context = context.replace(self._source.body[start:end], " ")
             self._folded = fold(context)
         if not all(word in self._folded for word in form.split(" ")):
             return False  # the usual answer, found without splitting the paragraph into words

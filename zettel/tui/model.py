@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from rapidfuzz import fuzz, process
 
 from zettel import cache
+from zettel.body import scan_body
 from zettel.model import Link, Note, Problem
 from zettel.textfold import fold
 from zettel.vault import (
@@ -40,10 +41,7 @@ Direction = Literal["both", "out", "in"]
 FUZZY_BELOW = 20
 #: The href scheme of a link inside a rendered note: ``zettel:N`` is its Nth link.
 LINK_SCHEME = "zettel:"
-_WIKI_AT = re.compile(r"!?\[\[[^\[\]\n]+?\]\]")
-_MARKDOWN_AT = re.compile(r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\([^\n]*?\)")
 _MARKDOWN_SPECIAL = re.compile(r"([\\\[\]*_`])")
-_WIKI_LABEL = re.compile(r"!?\[\[([^\[\]\n|#]+)(?:#[^\[\]\n|]*)?(?:\|([^\[\]\n]+))?\]\]")
 
 
 @dataclass(frozen=True)
@@ -289,11 +287,8 @@ class VaultModel:
         body, out, at = self.note(path).body, [], 0
         for number, view in enumerate(self.link_views(path)):
             link = view.link
-            if link.kind not in ("wiki", "embed", "markdown") or link.offset < at:
-                continue
-            pattern = _WIKI_AT if link.kind in ("wiki", "embed") else _MARKDOWN_AT
-            written = pattern.match(body, link.offset) or pattern.match(body, link.offset - 1)
-            if written is None:
+            start, end = link.span
+            if link.kind not in ("wiki", "embed", "markdown") or start < at:
                 continue
             mark = {"broken": " ✗", "ambiguous": " ?"}.get(view.status, "")
             label = _MARKDOWN_SPECIAL.sub(r"\\\1", view.label) + mark
@@ -303,8 +298,8 @@ class VaultModel:
             shown = f"[{label}]({LINK_SCHEME}{number})"
             if number == selected:
                 shown = f"**▶ {shown}**"
-            out += [body[at:written.start()], shown]
-            at = written.end()
+            out += [body[at:start], shown]
+            at = end
         out.append(body[at:])
         return "".join(out)
 
@@ -316,16 +311,26 @@ class VaultModel:
                 for r in self.graph.backlinks(path) if r.source != path]
 
     def readable(self, text: str) -> str:
-        """``text`` with its wiki-links shown as their label or target's title."""
-        def shown(match: re.Match[str]) -> str:
-            target, label = match.group(1), match.group(2)
-            if label:
-                return label
-            found = self.graph.resolver.resolve(target) if self.graph else None
-            if found and found.status == "resolved" and found.paths[0] in self.notes:
-                return self.notes[found.paths[0]].title
-            return target
-        return _WIKI_LABEL.sub(shown, text)
+        """``text`` (a paragraph, a piece of a search snippet) with its wiki-links
+        and embeds shown as their label or target's title. The text is read for
+        links as a body is (`scan_body`), and each is replaced at its span."""
+        out, at = [], 0
+        for link in scan_body(text)[0]:
+            start, end = link.span
+            wiki = link.kind == "wiki" or text.startswith("![[", start)  # not ![image](x)
+            if not wiki or not link.target:
+                continue
+            out += [text[at:start], link.label or self._title_of(link.target)]
+            at = end
+        out.append(text[at:])
+        return "".join(out)
+
+    def _title_of(self, target: str) -> str:
+        """The title of the note ``target`` reaches, else ``target`` itself."""
+        found = self.graph.resolver.resolve(target) if self.graph else None
+        if found and found.status == "resolved" and found.paths[0] in self.notes:
+            return self.notes[found.paths[0]].title
+        return target
 
     def outgoing(self, path: str) -> list[str]:
         """Notes ``path`` links to (other notes only)."""
