@@ -50,6 +50,8 @@ RACY_WINDOW_NS = 2_000_000_000
 CHUNK_SIZE = 250
 NOTES_FILE = "notes.pickle"
 LOCK_FILE = "lock"
+#: The mode of a new cache file: it holds the text of the notes, for the user only.
+CACHE_MODE = 0o600
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
@@ -275,7 +277,7 @@ class NotesCacheWriter:
         try:
             self._folder = folder = _prepare(self._vault)
             self._lock = _CacheLock(folder).__enter__()
-            self._file = AtomicFile(folder / NOTES_FILE)
+            self._file = AtomicFile(folder / NOTES_FILE, mode=CACHE_MODE)
             self._out = self._file.open()
             pickle.dump({"key": CACHE_KEY, "folder": _stamp(folder)}, self._out, protocol=5)
         except OSError as err:
@@ -384,9 +386,9 @@ def _read(vault: Path, name: str, what: str) -> tuple[dict[str, Any] | None, str
 def _write(vault: Path, name: str, payload: dict[str, Any], what: str) -> str | None:
     try:
         folder = _prepare(vault)
-        with _CacheLock(folder):
         data = pickle.dumps({**payload, "folder": _stamp(folder)}, protocol=5)
-            atomic_write(folder / name, data)
+        with _CacheLock(folder):
+            atomic_write(folder / name, data, mode=CACHE_MODE)
     except OSError as err:
         return f"{what} not written ({err.strerror or err}); the next run starts afresh"
     return None
