@@ -7,14 +7,23 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_VAULT = ROOT / "notes"
 SEEDS = Path(os.environ.get("ZETTEL_SEEDS", ROOT.parent / "shared" / "seeds"))
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
+T = TypeVar("T")
+
+#: How many pauses `wait_until` makes at most, and how long each is (s): far more
+#: than any wait needs, even on a loaded machine.
+PAUSES, PAUSE = 1500, 0.02
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +82,21 @@ def sample_vault(tmp_path: Path) -> Path:
     for path in dest.rglob("*"):
         os.utime(path, (old, old))
     return dest
+
+
+async def wait_until(pilot: Pilot[Any], predicate: Callable[[], T], what: str, *,
+                     pauses: int = PAUSES) -> T:
+    """Let the app run, a short pause at a time, until ``predicate()`` is true;
+    return its value. After ``pauses`` pauses, fail saying ``what`` was awaited.
+
+    The bound (some 30 s at the least) only turns a test that would hang into
+    one that fails: no test measures speed."""
+    for _ in range(pauses):
+        value = predicate()
+        if value:
+            return value
+        await pilot.pause(PAUSE)
+    value = predicate()
+    if not value:
+        pytest.fail(f"waited {pauses} pauses for {what}", pytrace=False)
+    return value

@@ -26,13 +26,14 @@ from zettel.statedir import UnsafeStateDir
 from zettel.tui.main_screen import MainScreen
 from zettel.tui.model import History, VaultModel
 from zettel.tui.screens import (
+    DIALOG_KEYS,
     HelpScreen,
     NeighbourhoodScreen,
     NewNoteScreen,
     ProblemsScreen,
     SearchScreen,
 )
-from zettel.tui.widgets import notice
+from zettel.tui.widgets import Reader, notice
 from zettel.vault import Vault, VaultError
 
 if TYPE_CHECKING:
@@ -70,33 +71,18 @@ class ZettelApp(App[None]):
     COMMANDS = App.COMMANDS | {NoteCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("slash", "search", "Search"),
-        Binding("n", "new_note", "New"),
-        Binding("e", "edit_note", "Edit"),
-        Binding("p", "problems", "Problems"),
-        Binding("g", "neighbourhood", "Neighbours"),
-        Binding("question_mark", "help", "Keys"),
-    ]
-    KEYS_HELP = [
-        ("/", "full-text search: Enter opens the best match, Down goes through them"),
-        ("ctrl+p", "jump to a note by title or id (command palette)"),
-        ("f", "filter the list by title, id or alias (fuzzy)"),
-        ("t", "tags and types: Enter picks a tag (several: any) or a type"),
-        ("x", "clear the filter, tags and type"),
-        ("s", "sort the list by title, id/date or backlinks"),
-        ("r", "the note: Tab / Shift+Tab go from link to link, Enter follows"),
-        ("o", "(in the note) open the marked web link in the browser"),
-        ("b", "show or hide the backlinks and links panel"),
-        ("[ or alt+left", "back to the previous note"),
-        ("] or alt+right", "forward again"),
-        ("g", "neighbourhood: notes around this one (1-3 deep, d: in/out)"),
-        ("p", "problems: broken links, duplicates, YAML errors, orphans"),
-        ("n", "new note (title, types, tags), opened in $EDITOR"),
-        ("e", "edit this note in $EDITOR"),
-        ("tab / shift+tab", "move between panels"),
-        ("escape", "close a dialog; back to the note list"),
-        ("?", "this list"),
-        ("q", "quit"),
+        Binding("slash", "search", "Search", tooltip="full text, as you type; Enter opens the "
+                "best match, Down the others"),
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True,
+                tooltip="jump to a note by title or id (and Textual's commands)"),
+        Binding("n", "new_note", "New", tooltip="a new note (title, types, tags), opened in "
+                "$EDITOR"),
+        Binding("e", "edit_note", "Edit", tooltip="edit this note in $EDITOR"),
+        Binding("p", "problems", "Problems", tooltip="broken links, duplicate ids, YAML "
+                "errors, orphans; Enter opens one"),
+        Binding("g", "neighbourhood", "Neighbours", tooltip="the notes 1 to 3 links away, "
+                "in, out or both"),
+        Binding("question_mark", "help", "Keys", tooltip="this list"),
     ]
 
     def __init__(self, vault: Path, *, watch: bool = True) -> None:
@@ -104,6 +90,9 @@ class ZettelApp(App[None]):
         self.model = VaultModel(vault)
         #: Set while the notes shown are those on disk (clear: a reload or an edit is on).
         self.ready = threading.Event()
+        #: Set once the search index holds the notes read last (clear: a reload or an edit is
+        #: on, the index is being built or brought in step, or it could not be).
+        self.search_ready = threading.Event()
         self._watch = watch
         self._index: Any = None
         self._index_lock = threading.Lock()
@@ -228,6 +217,7 @@ class ZettelApp(App[None]):
                 return
             notices, index.notices[:] = list(index.notices), []
             self._index = index
+            self.search_ready.set()
         if self._index_status:
             self._index_status = ""
             self.call_from_thread(self._analysed)  # the status line showed the progress
@@ -292,6 +282,7 @@ class ZettelApp(App[None]):
         """Re-read the vault, unless a reload (or an edit) began meanwhile."""
         if self.ready.is_set():
             self.ready.clear()
+            self.search_ready.clear()
             self._load(False, self.history.current)
 
     # -- dialogs
@@ -316,7 +307,8 @@ class ZettelApp(App[None]):
                          self.main.opened)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.KEYS_HELP))
+        self.push_screen(HelpScreen([("Everywhere", ZettelApp), ("The main screen", MainScreen),
+                                     ("In the note (r)", Reader), *DIALOG_KEYS]))
 
     # -- notes in the editor
 
@@ -372,4 +364,5 @@ class ZettelApp(App[None]):
                 return
             if status:
                 self.notify(f"The editor exited with status {status}", severity="warning")
+        self.search_ready.clear()
         self._load(False, path)

@@ -35,15 +35,24 @@ class MainScreen(Screen[None]):
 
     AUTO_FOCUS = "#notes"
     BINDINGS = [
-        Binding("left_square_bracket,alt+left", "history_back", "Back"),
-        Binding("right_square_bracket,alt+right", "history_forward", "Forward"),
-        Binding("f", "focus_filter", "Filter"),
-        Binding("escape", "focus_list", "Note list", show=False),
-        Binding("t", "focus_tags", "Tags", show=False),
-        Binding("r", "focus_reader", "Reader", show=False),
-        Binding("s", "sort", "Sort", show=False),
-        Binding("b", "toggle_links", "Backlinks panel", show=False),
-        Binding("x", "clear_filters", "Clear filters", show=False),
+        Binding("left_square_bracket,alt+left", "history_back", "Back",
+                tooltip="to the note shown before"),
+        Binding("right_square_bracket,alt+right", "history_forward", "Forward",
+                tooltip="forward again"),
+        Binding("f", "focus_filter", "Filter", tooltip="the list as you type, by title, id or "
+                "alias, fuzzy"),
+        Binding("escape", "focus_list", "Note list", show=False, tooltip="back to the list"),
+        Binding("t", "focus_tags", "Tags", show=False, tooltip="tags and types; Enter picks a "
+                "tag (several: any of them) or a type"),
+        Binding("r", "focus_reader", "Reader", show=False, tooltip="the note: go from link to "
+                "link (below)"),
+        Binding("s", "sort", "Sort", show=False, tooltip="the list by title, id (date) or "
+                "number of backlinks"),
+        Binding("b", "toggle_links", "Backlinks panel", show=False, tooltip="show or hide it"),
+        Binding("x", "clear_filters", "Clear filters", show=False,
+                tooltip="the filter, the tags and the type"),
+        Binding("tab", "app.focus_next", "Next panel", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous panel", show=False),
     ]
 
     class Composed(Message):

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, OptionList, Static, Tree
@@ -34,7 +35,7 @@ Searcher = Callable[[str], "Results"]
 
 class _Modal(ModalScreen[Any]):
     AUTO_FOCUS = "*"  # the app's own AUTO_FOCUS names a widget of the main screen
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close", tooltip="back to the main screen")]
 
 
 class SearchScreen(_Modal):
@@ -172,9 +173,11 @@ class ProblemsScreen(_Modal):
 class NeighbourhoodScreen(_Modal):
     """The notes around one, to depth 1-3, incoming, outgoing or both, as a tree."""
 
-    BINDINGS = [Binding("1", "depth(1)", "Depth 1"), Binding("2", "depth(2)", "Depth 2"),
-                Binding("3", "depth(3)", "Depth 3"),
-                Binding("d", "direction", "In/out/both")]
+    BINDINGS = [Binding("1", "depth(1)", "Depth 1", tooltip="the notes one link away"),
+                Binding("2", "depth(2)", "Depth 2", tooltip="and those one link further"),
+                Binding("3", "depth(3)", "Depth 3", tooltip="three links away at most"),
+                Binding("d", "direction", "In/out/both",
+                        tooltip="follow the links in and out, outgoing only, incoming only")]
 
     def __init__(self, path: str, titles: dict[str, str],
                  tree_of: Callable[[int, Direction], dict[str, list[str]]]) -> None:
@@ -231,7 +234,8 @@ class NewNoteScreen(_Modal):
 
     # Enter moves on by a binding (the focus moves before the next key is read),
     # and submits from the last field by Input.Submitted (after its characters).
-    BINDINGS = [Binding("enter", "next_field", "Next field", priority=True)]
+    BINDINGS = [Binding("enter", "next_field", "Next field", priority=True,
+                        tooltip="and from the last one (tags), create the note")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="new-box", classes="dialog"):
@@ -288,11 +292,12 @@ class PickScreen(_Modal):
 
 
 class HelpScreen(_Modal):
-    """Every key binding."""
+    """Every key binding of the ``sections`` given as (where they apply, the
+    screen, widget or app that declares them in its ``BINDINGS``)."""
 
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
+    def __init__(self, sections: list[tuple[str, type[DOMNode]]]) -> None:
         super().__init__()
-        self._rows = rows
+        self._sections = sections
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box", classes="dialog"):
@@ -302,6 +307,30 @@ class HelpScreen(_Modal):
     def on_mount(self) -> None:
         table = self.query_one("#help", DataTable)
         table.add_columns("key", "what")
-        for key, what in self._rows:
-            table.add_row(Text(key, style="bold"), what)
+        for where, owner in self._sections:
+            rows = [(self._keys(binding), binding.description +
+                     (f": {binding.tooltip}" if binding.tooltip else ""))
+                    for binding in map(_binding, vars(owner).get("BINDINGS", []))
+                    if binding.description]
+            if rows:
+                table.add_row("", Text(where, style="bold underline"))
+            for keys, what in rows:
+                table.add_row(Text(keys, style="bold"), what)
         table.focus()
+
+    def _keys(self, binding: Binding) -> str:
+        """The keys of a binding as the footer shows them: ``[ or alt+←``."""
+        return " or ".join(self.app.get_key_display(
+            Binding(key.strip(), binding.action, key_display=binding.key_display))
+            for key in binding.key.split(","))
+
+
+def _binding(declared: BindingType) -> Binding:
+    """A `Binding` from what ``BINDINGS`` may hold (a Binding, or a tuple)."""
+    return declared if isinstance(declared, Binding) else Binding(*declared)
+
+
+#: The keys of the dialogs, for the help screen: where they apply, who declares them.
+DIALOG_KEYS: list[tuple[str, type[DOMNode]]] = [
+    ("In every dialog", _Modal), ("Neighbourhood (g)", NeighbourhoodScreen),
+    ("New note (n)", NewNoteScreen)]

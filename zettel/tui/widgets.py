@@ -181,10 +181,12 @@ class Reader(VerticalScroll):
     link to link, Enter follows the one marked; a click follows any."""
 
     BINDINGS = [
-        Binding("tab", "next_link", "Next link", show=False),
+        Binding("tab", "next_link", "Next link", show=False,
+                tooltip="mark the note's links one by one; past the last, the next panel"),
         Binding("shift+tab", "previous_link", "Previous link", show=False),
-        Binding("enter", "follow", "Follow link", show=False),
-        Binding("o", "open_url", "Open web link", show=False),
+        Binding("enter", "follow", "Follow link", show=False, tooltip="the marked one"),
+        Binding("o", "open_url", "Open web link", show=False,
+                tooltip="the marked one, in the browser"),
     ]
 
     class LinkChosen(Message):
