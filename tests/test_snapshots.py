@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import wait_until
 from test_tui import ZETTELKASTEN, settle
 from textual.pilot import Pilot
 from textual.widgets import OptionList
@@ -45,10 +46,8 @@ def test_search_results(snap_compare, sample_vault: Path) -> None:  # type: igno
         await pilot.press("slash")
         await pilot.pause()
         await pilot.press(*"slip box")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if pilot.app.screen.query_one("#search-results", OptionList).option_count:
-                break
+        await wait_until(pilot, lambda: pilot.app.screen.query_one(
+            "#search-results", OptionList).option_count, "search results")
         await pilot.pause()
 
     assert snap_compare(app_on(sample_vault), terminal_size=SIZE, run_before=search)
