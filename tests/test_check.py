@@ -58,9 +58,9 @@ def test_errors_and_warnings(make_vault: MakeVault) -> None:
 
 def test_broken_link_suggests_a_close_id(make_vault: MakeVault) -> None:
     root = make_vault({
-        "a.md": "---\nid: \"20230924193522\"\n---\n[[202309241935221]] [[20230924913522]]",
-        "b.md": "---\ntitle: Open data portal\n---\n[[Open data portals]] [[20230924193522]]",
-        "c.md": "---\ntitle: Hypertext\n---\n[[Hypertxt]] [[a]]",
+        "a.md": "---\nid: \"20230924193522\"\n---\n[[Open data portals]] [[Hypertxt]]",
+        "b.md": "---\ntitle: Open data portal\n---\n[[202309241935221]] [[20230924193522]]",
+        "c.md": "---\ntitle: Hypertext\n---\n[[20230924913522]] [[a]]",
     })
     report, _ = check_vault(root, use_cache=False)
     guesses = {p.target: p.suggestion for p in report.problems if p.kind == "broken-link"}
@@ -156,19 +156,19 @@ def test_the_nearest_id_is_kept_when_it_is_right(make_vault: MakeVault) -> None:
 
 def test_no_id_suggestion_when_no_candidate_is_clearly_best(make_vault: MakeVault) -> None:
     root = make_vault({**ID_NOTES,
-                       "atomic.md": note("Atomic note", ATOMIC, body=(
-                           f"An atomic note holds one idea [[{TYPO}]].")),
+                       "otlet.md": note("Paul Otlet", OTLET, body=(
+                           f"Paul Otlet wrote this [[{TYPO}]].")),
                        "log.md": note("Reading log", body=(
                            f"Nothing here names a note [[{TYPO}]].\n\n"
                            "Paul Otlet again [[20240105109999]].\n\n"
                            "Two typos from the id of a note not named [[20240105102522]].\n\n"
                            "The Memex, named, but its id is far [[20240105101999]]."))})
     assert guesses(root) == [
-        ("atomic.md", 5, None),  # its own title in its own text is no evidence: a tie
         ("log.md", 4, None),     # ATOMIC and LUHMANN, one edit each, neither named: a tie
         ("log.md", 6, None),     # named, but its id is three edits away or more
         ("log.md", 8, None),     # two edits, and nothing around it names the note
         ("log.md", 10, None),    # named, and far
+        ("otlet.md", 5, None),   # a note is no candidate for its own link: a tie again
     ]
 
 
@@ -237,6 +237,22 @@ def test_suggestions_through_the_cli(make_vault: MakeVault) -> None:
     assert [(p["line"], p["suggestion"]) for p in problems] == [
         (4, LUHMANN), (6, "Lehman"), (8, None)]
     assert problems[0]["message"].endswith(f"; did you mean '{LUHMANN}'?")
+
+
+def test_a_note_is_never_suggested_for_its_own_link(make_vault) -> None:
+    # The link's target is one typo from the note's own id, and from no other.
+    vault = make_vault({
+        "a.md": "---\nid: '20240101000000'\ntitle: Alpha\n---\nSee [[20240101000001]].\n",
+        "b.md": "---\nid: '20240505050505'\ntitle: Beta\n---\nSee [[20240505050506]].\n",
+        "c.md": "---\nid: '20240505050507'\ntitle: Gamma\n---\n[[Alpha]] [[Beta]]\n",
+    })
+    from zettel.check import check_vault
+
+    report, _ = check_vault(vault, use_cache=False)
+    suggestions = {(p.path, p.target): p.suggestion for p in report.problems
+                   if p.kind == "broken-link"}
+    assert suggestions == {("a.md", "20240101000001"): None,
+                           ("b.md", "20240505050506"): "20240505050507"}
 
 
 # The registry of problem kinds (zettel.problems): one place for names, severities, order and
