@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import MakeVault
+from conftest import MakeVault, wait_until
 
 from zettel.cli import main
 
@@ -199,17 +199,11 @@ async def test_the_tui_runs_no_vault_editor_and_survives_a_bad_editor(
     monkeypatch.setenv("EDITOR", 'vim "')
     app = ZettelApp(hostile, watch=False)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        for _ in range(200):
-            if app.history.current is not None:
-                break
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: app.history.current is not None, "a note shown")
         await pilot.press("e")
-        shown = ""
-        for _ in range(100):
-            await pilot.pause(0.02)
-            shown = " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
-            if shown:
-                break
+        shown = await wait_until(
+            pilot, lambda: " ".join(str(toast.render()) for toast in app.screen.query("Toast")),
+            "a notice")
         assert "Cannot open an editor" in shown and "cannot be split" in shown
         assert app.is_running and not planted.exists()
 

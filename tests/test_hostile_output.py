@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import MakeVault
+from conftest import MakeVault, wait_until
 from test_tui import running, wait_for
 from textual.widgets import DataTable
 
@@ -122,10 +122,10 @@ async def test_the_tui_shows_escapes_inert(vault: Path) -> None:
         assert_inert(app.export_screenshot())
         await pilot.press("escape", "slash", *"zebra")
         assert isinstance(app.screen, SearchScreen)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if "3 shown" in app.export_screenshot():
-                break
-        screen = app.export_screenshot()
+        def three_shown() -> str:
+            shot = app.export_screenshot()
+            return shot if "3 shown" in shot or "3&#160;shown" in shot else ""
+
+        screen = await wait_until(pilot, three_shown, "3 search results")
         assert "3&#160;shown" in screen or "3 shown" in screen
         assert_inert(screen)
