@@ -430,3 +430,15 @@ def test_edits_then_their_inverse_give_the_original_bytes(
         edit(root, "n.md", *inverse)
         assert (root / "n.md").read_bytes() == original
         assert after and os.listdir(root) == ["n.md"]
+
+
+def test_a_write_that_need_not_survive_a_crash_is_not_fsynced(tmp_path, monkeypatch) -> None:
+    from zettel import write
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    write.atomic_write(tmp_path / "cache.bin", b"rebuilt when lost", durable=False)
+    assert synced == [] and (tmp_path / "cache.bin").read_bytes() == b"rebuilt when lost"
+    write.atomic_write(tmp_path / "note.md", b"a note")
+    assert len(synced) >= 1 and (tmp_path / "note.md").read_bytes() == b"a note"

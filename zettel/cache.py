@@ -51,6 +51,8 @@ CHUNK_SIZE = 250
 NOTES_FILE = "notes.pickle"
 LOCK_FILE = "lock"
 #: The mode of a new cache file: it holds the text of the notes, for the user only.
+#: Caches are written atomically but not fsynced (``durable=False``): one lost in
+#: a crash is found unreadable, or stale, and rebuilt.
 CACHE_MODE = 0o600
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
@@ -277,7 +279,7 @@ class NotesCacheWriter:
         try:
             self._folder = folder = _prepare(self._vault)
             self._lock = _CacheLock(folder).__enter__()
-            self._file = AtomicFile(folder / NOTES_FILE, mode=CACHE_MODE)
+            self._file = AtomicFile(folder / NOTES_FILE, mode=CACHE_MODE, durable=False)
             self._out = self._file.open()
             pickle.dump({"key": CACHE_KEY, "folder": _stamp(folder)}, self._out, protocol=5)
         except OSError as err:
@@ -388,7 +390,7 @@ def _write(vault: Path, name: str, payload: dict[str, Any], what: str) -> str | 
         folder = _prepare(vault)
         data = pickle.dumps({**payload, "folder": _stamp(folder)}, protocol=5)
         with _CacheLock(folder):
-            atomic_write(folder / name, data, mode=CACHE_MODE)
+            atomic_write(folder / name, data, mode=CACHE_MODE, durable=False)
     except OSError as err:
         return f"{what} not written ({err.strerror or err}); the next run starts afresh"
     return None

@@ -67,9 +67,11 @@ class AtomicFile:
     old bytes, and the file is owned by whoever wrote it.
     """
 
-    def __init__(self, path: Path | str, *, mode: int | None = None) -> None:
+    def __init__(self, path: Path | str, *, mode: int | None = None,
+                 durable: bool = True) -> None:
         self.path = Path(path)
         self._mode = mode
+        self._durable = durable
         self._tmp: Path | None = None
         self._out: BinaryIO | None = None
         #: The written file's status (size, mtime) once committed.
@@ -107,12 +109,16 @@ class AtomicFile:
 
     def commit(self) -> os.stat_result:
         """Flush and fsync the temporary, put it in place of ``path``, fsync the
-        folder where the system allows; returns the new file's status."""
+        folder where the system allows; returns the new file's status. Not
+        ``durable``, the fsyncs are skipped: a crash may then leave the file
+        empty or old, never half-written by us (for caches, rebuilt when
+        unreadable)."""
         if self._out is None or self._tmp is None:
             raise ValueError(f"'{self.path}' is not open for writing")
         try:
             self._out.flush()
-            os.fsync(self._out.fileno())
+            if self._durable:
+                os.fsync(self._out.fileno())
             self.stat = os.fstat(self._out.fileno())
             self._out.close()
             self._out = None
@@ -121,7 +127,8 @@ class AtomicFile:
         except BaseException:
             self.discard()
             raise
-        _sync_folder(self.path.parent)
+        if self._durable:
+            _sync_folder(self.path.parent)
         return self.stat
 
     def discard(self) -> None:
@@ -145,7 +152,8 @@ class AtomicFile:
             self.discard()
 
 
-def atomic_write(path: Path | str, data: bytes, *, mode: int | None = None) -> os.stat_result:
+def atomic_write(path: Path | str, data: bytes, *, mode: int | None = None,
+                 durable: bool = True) -> os.stat_result:
     """Replace ``path`` with ``data`` atomically; returns the new file's status.
 
     Through a temporary file in the same folder (flushed, fsynced, then
@@ -153,9 +161,10 @@ def atomic_write(path: Path | str, data: bytes, *, mode: int | None = None) -> o
     file keeps its permission bits; a new one gets ``mode`` (default 0o644)
     less the umask. A symbolic link at ``path`` is replaced by the new file,
     never written through: what it pointed to is left untouched. On any
-    error, ``path`` is left as it was and the temporary is removed.
+    error, ``path`` is left as it was and the temporary is removed. Not
+    ``durable``: no fsync (see `AtomicFile.commit`).
     """
-    writer = AtomicFile(path, mode=mode)
+    writer = AtomicFile(path, mode=mode, durable=durable)
     out = writer.open()
     try:
         out.write(data)
