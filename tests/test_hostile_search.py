@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import MakeVault
-from whoosh import columns, fields, formats, index
+from whoosh import columns, fields, formats, index, writing
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
 from whoosh.system import pack_int
@@ -88,6 +88,10 @@ def planting(site: str, evil: bytes) -> Iterator[None]:
             patch.setattr(module, "loads", skip_loads)
         if site in kinds:
             patch.setattr(structfile, "dump_pickle", dump)
+        if site == "compound file":  # zettel writes none: Whoosh makes one, as a planted index
+            assemble = writing.SegmentWriter._assemble_segment
+            patch.setattr(writing.SegmentWriter, "_assemble_segment",
+                          lambda self: (setattr(self, "compound", True), assemble(self)))
         elif site == "postings":
             patch.setattr(whoosh3, "dumps", lambda obj, protocol=None: evil + real_postings(obj))
         elif site == "stored fields":
@@ -107,9 +111,11 @@ COMMANDS = {
     "index": lambda root: ["index", str(root)],
     "related": lambda root: ["related", "banana.md", "--vault", str(root)],
 }
-#: (site, command) pairs that read the planted part (so rebuild, with a notice).
-READ = {("table of contents", c) for c in COMMANDS} | {("manifest", c) for c in COMMANDS} | {
-    (site, c) for site in ("terms table", "compound file", "postings", "stored fields")
+#: (site, command) pairs that read the planted part, or refuse it unread (so
+#: rebuild, with a notice): a compound file is refused, whatever it holds.
+READ = {(site, c) for site in ("table of contents", "manifest", "compound file")
+        for c in COMMANDS} | {
+    (site, c) for site in ("terms table", "postings", "stored fields")
     for c in ("search", "related")} | {("word positions", "search")}
 
 
@@ -136,7 +142,8 @@ def test_a_planted_pickle_never_runs(make_vault: MakeVault, tmp_path: Path, site
     assert "Traceback" not in result.output
     if (site, command) in READ:
         assert "zettel: rebuilt the search index" in result.stderr
-        assert any(word in result.stderr for word in ("not allowed", "damaged"))
+        assert any(word in result.stderr for word in ("not allowed", "damaged",
+                                                      "a segment zettel does not write"))
     else:
         assert "rebuilt" not in result.stderr
     again = CliRunner().invoke(main, [*COMMANDS["search"](root), "--json"])
@@ -335,7 +342,7 @@ def test_a_fifo_in_the_index_does_not_hang(make_vault: MakeVault, where: str) ->
     build = index_state.current_folder(folder)
     assert build is not None
     path = {"pointer": folder / index_state.CURRENT, "manifest": build / index_state.MANIFEST,
-            "segment": next(build.glob("*.seg")), "lock": folder / "LOCK"}[where]
+            "segment": next(build.glob("MAIN_*.pst")), "lock": folder / "LOCK"}[where]
     path.unlink()
     os.mkfifo(path)
     result = CliRunner().invoke(main, ["search", "cherry", str(root)])
@@ -368,3 +375,23 @@ def test_a_file_name_that_is_not_utf8(make_vault: MakeVault) -> None:
     assert [os.fsencode(h.path) for h in hits] == [b"caf\xe9 cr\xe8me.md"]
     assert found.search("path:caf*").total == 1
     assert any(os.fsencode(h.path) == b"caf\xe9 cr\xe8me.md" for h in found.related("banana.md"))
+
+
+def test_front_matter_keys_that_name_files_badly(make_vault: MakeVault) -> None:
+    """Whoosh names a file after each field: a key too long for a file name is
+    searched as any other text, and a key in another script gets a field whose
+    files are deleted with their build."""
+    long_key = "k" * 300
+    root = make_vault({**NOTES, "long.md": f"---\ntitle: Long\n{long_key}: quince\n---\nA.\n",
+                       "greek.md": "---\ntitle: Greek\nΩμέγα日本: quince\n---\nB.\n"})
+    runner = CliRunner()
+    result = runner.invoke(main, ["search", "quince", str(root), "--json"])
+    assert result.exit_code == 0, result.output
+    assert {hit["path"] for hit in json.loads(result.stdout)["hits"]} == {"long.md", "greek.md"}
+    for query, expected in (("meta:quince", "long.md greek.md"), ("Ωμέγα日本:quince", "greek.md")):
+        found = runner.invoke(main, ["search", query, str(root), "--json"])
+        assert found.exit_code == 0, found.output
+        assert sorted(h["path"] for h in json.loads(found.stdout)["hits"]) == sorted(
+            expected.split())
+    assert runner.invoke(main, ["index", "--rebuild", str(root)]).exit_code == 0
+    assert len(list(_index_root(root).glob("build-*"))) == 1  # the old build was deleted

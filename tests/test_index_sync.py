@@ -116,15 +116,14 @@ def test_settings_change_reindexes_what_they_change(vault: Path) -> None:
 def _corrupt_segments(root: Path) -> None:
     folder = index_state.current_folder(index_state.index_root(root))
     assert folder is not None
-    for path in folder.iterdir():
-        if path.suffix == ".seg":
-            path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    for path in folder.glob("MAIN_*.*"):  # a segment's files: MAIN_<segment>.<part>
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
 
 
 def _delete_segments(root: Path) -> None:
     folder = index_state.current_folder(index_state.index_root(root))
     assert folder is not None
-    for path in folder.glob("*.seg"):
+    for path in folder.glob("MAIN_*.*"):
         path.unlink()
 
 
@@ -330,8 +329,9 @@ def test_what_a_killed_update_leaves_is_cleaned_up(vault: Path) -> None:
     assert _entries(vault) - clean  # a segment its table of contents does not list
     index = SearchIndex(vault)
     assert index.sync().changes.changed == ["n1.md"]
-    assert {name for name in _entries(vault) - clean if not name.endswith((".seg", ".toc"))} \
-        == set()
+    new = {name.rsplit("/", 1)[-1] for name in _entries(vault) - clean}
+    assert {name for name in new if not name.endswith(".toc")  # the table of contents,
+            and not (name.startswith("MAIN_") and "." in name)} == set()  # segment files
     assert found(index, "rewritten") == ["n1.md"] and found(index, "word1") == []
     build = index_state.current_folder(index_state.index_root(vault))
     assert build is not None

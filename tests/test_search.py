@@ -232,7 +232,7 @@ def _rankings(index: SearchIndex) -> dict[str, list[tuple[str, float]]]:
 def _segments(root: Path) -> int:
     build = index_state.current_folder(index_state.index_root(root))
     assert build is not None
-    return len(list(build.glob("*.seg")))
+    return len({path.name.split(".")[0] for path in build.glob("MAIN_*.*")})  # MAIN_<segment>.*
 
 
 def test_ranking_does_not_depend_on_how_the_index_was_built(make_vault: MakeVault) -> None:
@@ -285,6 +285,61 @@ def test_a_title_only_match_shows_the_start_of_the_note(index: SearchIndex) -> N
 def test_limit_and_total(index: SearchIndex) -> None:
     found = index.search("id:2023*", limit=2)
     assert len(found.hits) == 2 and found.total == 4
+
+
+def _counted_note(i: int) -> str:
+    """Note ``i`` of `test_the_total_counts_every_matching_note`: which words it
+    holds follows from ``i`` alone."""
+    words = ["alpha" if i % 2 == 0 else "omega", "beta" if i % 3 == 0 else "psi",
+             "gamma delta" if i % 5 == 0 else "delta gamma", f"lambda{i % 7}"]
+    tags = "[rare]" if i % 11 == 0 else "[common]"
+    return f"---\ntitle: Note {i}\nid: \"{20230000000000 + i}\"\ntags: {tags}\n---\n" \
+           + " ".join(words) + " filler" * (i % 13) + "\n"
+
+
+#: Query -> which of the notes 0..N-1 match it (worked out from `_counted_note`).
+COUNTED = {
+    "alpha": lambda i: i % 2 == 0,
+    "alpha beta": lambda i: i % 6 == 0,
+    "alpha OR beta": lambda i: i % 2 == 0 or i % 3 == 0,
+    "alpha -beta": lambda i: i % 2 == 0 and i % 3 != 0,
+    "NOT alpha": lambda i: i % 2 != 0,
+    '"gamma delta"': lambda i: i % 5 == 0,
+    '"gamma delta" alpha': lambda i: i % 10 == 0,
+    "lambda3*": lambda i: i % 7 == 3,
+    "lambdx3~": lambda i: i % 7 == 3,
+    "tag:rare": lambda i: i % 11 == 0,
+    "tag:rare OR beta": lambda i: i % 11 == 0 or i % 3 == 0,
+    "id:2023000000001*": lambda i: 10 <= i < 20,
+    "*": lambda i: True,
+}
+
+
+def test_the_total_counts_every_matching_note(make_vault: MakeVault) -> None:
+    """The total is the number of notes that match, however few are shown (enough
+    notes that the search skips those that cannot reach the top), also after
+    notes were deleted and changed (an index with deleted documents)."""
+    count = 600
+    root = make_vault({f"n{i:03}.md": _counted_note(i) for i in range(count)})
+    searcher = SearchIndex(root)
+    searcher.sync()
+    holds = {i: i for i in range(count)}  # file n{i} holds note holds[i]
+    for round_ in range(2):
+        for query, matches in COUNTED.items():
+            expected = sum(1 for note in holds.values() if matches(note))
+            found = searcher.search(query, limit=1)
+            assert found.total == expected, (round_, query)
+            assert len(searcher.search(query, limit=None).hits) == expected, (round_, query)
+        if round_:
+            break
+        for i in range(0, count, 4):  # delete a quarter, and make others copies of i + 1
+            (root / f"n{i:03}.md").unlink()
+            del holds[i]
+        for i in range(1, count, 8):
+            (root / f"n{i:03}.md").write_text(_counted_note(i + 1), encoding="utf-8")
+            holds[i] = i + 1
+        assert searcher.sync().changes.deleted
+    searcher.close()
 
 
 def test_cli_search(make_vault: MakeVault) -> None:

@@ -39,7 +39,7 @@ from zettel.statedir import STATE_DIR, state_path
 from zettel.vault import FileEntry
 
 #: Bump when the schema, the analysis or the files change: older indexes are rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 INDEX_DIR = "index"
 MANIFEST = "zettel-manifest.pickle"
 CURRENT = "CURRENT"
@@ -48,9 +48,10 @@ IGNORE = ".gitignore"
 
 #: The names zettel gives its build folders.
 BUILD = re.compile(r"build-\d+-\d+")
-#: Whoosh's files in a build folder (index name MAIN): tables of contents and segments.
+#: Whoosh's files in a build folder (index name MAIN): tables of contents and
+#: segments' files (a column's file is named after its field: any word characters).
 TOC = re.compile(r"_MAIN_(\d+)\.toc")
-SEGMENT = re.compile(r"MAIN_[0-9a-z]+\.[A-Za-z0-9_.]+")
+SEGMENT = re.compile(r"MAIN_[0-9a-z]+\.[\w.]+")
 #: What else zettel and Whoosh write in a build folder: locks, temporaries.
 _OTHERS = re.compile(r"MAIN_WRITELOCK|zettel-manifest\.pickle(\.\d+\.tmp)?|_MAIN_\d+\.toc\.[\d.]+")
 #: Temporary folders of Whoosh's writers.

@@ -21,7 +21,7 @@ unchanged since zettel wrote them, are read at all.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import functools
 import os
 import pickle
 import shutil
@@ -33,6 +33,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
+
+# isort: split
 from whoosh import highlight, index
 from whoosh import query as wq
 
@@ -53,6 +56,8 @@ from zettel.search_query import DEFAULT_FIELDS, FIELD_NAMES, parse_query
 from zettel.search_rank import (
     RankedCollector,
     VaultBM25F,
+    count_matches,
+    has_phrase,
     key_terms,
     length_totals,
 )
@@ -82,6 +87,10 @@ LOCK_WAIT = 2.0
 MULTIPROCESS_THRESHOLD = 2000
 
 Progress = Callable[[str, int, int], None]
+
+#: Whoosh's writers: segments as separate files (a compound segment is copied
+#: into memory each time the index is opened: slower, and 5x the memory).
+_WRITER = {"limitmb": 128, "compound": False}
 
 #: What reading a damaged index raises (truncated, garbled or missing files),
 #: when raised by code that reads the index's files (`_from_reading`);
@@ -296,12 +305,14 @@ class SearchIndex:
         return state.Changes(added=[e.path for e in entries])
 
     def _writer_options(self, count: int) -> dict[str, Any]:
+        import multiprocessing  # noqa: PLC0415 - a search does not need it
+
         procs = self.procs or min(os.cpu_count() or 1, 4)
         forkable = (multiprocessing.get_start_method(allow_none=True) in (None, "fork")
                     and os.name == "posix" and threading.active_count() == 1)
         if procs > 1 and count >= MULTIPROCESS_THRESHOLD and forkable:
-            return {"procs": procs, "multisegment": True, "limitmb": 128}
-        return {"limitmb": 128}
+            return {"procs": procs, "multisegment": True, **_WRITER}
+        return dict(_WRITER)
 
     def _update(self, current: tuple[Any, state.Manifest], listing: Any, fingerprint: str,
                 started_ns: int) -> state.Changes:
@@ -317,7 +328,7 @@ class SearchIndex:
             with opened.reader() as reader:  # what goes away no longer counts
                 length_totals(reader, _docnums(reader, {*changes.removed, *changes.reindexed}),
                               -1, lengths)
-            writer = opened.writer()
+            writer = opened.writer(**_WRITER)
             try:
                 for path in changes.removed:
                     writer.delete_by_term("path", path)
@@ -400,9 +411,19 @@ class SearchIndex:
     def _search(self, query: wq.Query, limit: int | None, snippets: bool,
                 count: bool) -> Results:
         searcher = self._reader()
-        collector = RankedCollector(limit=limit or max(1, searcher.doc_count_all()))
+        top = limit or max(1, searcher.doc_count_all())
+        # A phrase is checked note by note either way: one pass that sees every
+        # match counts them too. Otherwise the search skips what cannot reach
+        # the top, and the count, when asked, comes from the posting lists.
+        exact = count and has_phrase(query)
+        collector = RankedCollector(limit=top, usequality=not exact, replace=0 if exact else 10)
         searcher.search_with_collector(query, collector)
         found = collector.results()
+        total = None
+        if count:
+            seen_all = exact or len(collector.items) < top  # nothing was skipped
+            total = collector.total if seen_all else count_matches(searcher, query)
+        found.query_terms = functools.cache(found.query_terms)  # expanded once, not per hit
         found.highlighter = highlight.Highlighter(
             fragmenter=highlight.ContextFragmenter(maxchars=100, surround=40),
             formatter=_Marks(), order=highlight.FIRST)
@@ -417,9 +438,7 @@ class SearchIndex:
                 if snippet.line is not None:
                     snippet = Snippet(snippet.text, snippet.marks, snippet.line + note.body_line)
             hits.append(Hit(hit["path"], hit.get("id"), hit["title"], hit.score, snippet))
-        # The exact count needs a second pass over the matches (Whoosh skips
-        # what cannot reach the top): only when asked.
-        return Results(hits, len(found) if count else None)
+        return Results(hits, total)
 
     def _related(self, path: str, body: str, limit: int) -> list[Hit]:
         searcher = self._reader()

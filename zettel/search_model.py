@@ -40,9 +40,22 @@ def _text(value: str) -> str:
     return _SURROGATE.sub("\ufffd", value)
 
 
+#: The longest field name (in UTF-8 bytes) a front-matter key gets: Whoosh
+#: names a file after each field, and a file name has at most 255 bytes.
+MAX_FIELD_BYTES = 200
+
+
+def _own_field(name: str) -> bool:
+    try:
+        return len(name.encode("utf-8")) <= MAX_FIELD_BYTES
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+
+
 def document(note: Note) -> dict[str, str]:
     """The Whoosh document of a note. Its path is kept as it is (surrogates
-    included: the index's path field stores them); other values are `_text`."""
+    included: the index's path field stores them); other values are `_text`.
+    A key too long to name a file is searched with ``meta:`` and plain words only."""
     meta = {f"meta_{field_key(key)}": _flatten(value) for key, value in note.meta.items()
             if field_key(key)}
     if note.thumbnail:
@@ -50,7 +63,8 @@ def document(note: Note) -> dict[str, str]:
     tags, types, values = "\n".join(note.tags), "\n".join(note.types), "\n".join(meta.values())
     doc = {"path": note.path, "title": note.title, "aliases": "\n".join(note.aliases),
            "tag": tags, "type": types, "meta": values,
-           "body": "\n".join((note.body, tags, types, values)), **meta}
+           "body": "\n".join((note.body, tags, types, values)),
+           **{name: value for name, value in meta.items() if _own_field(name)}}
     if note.id:
         doc["id"] = note.id
     return {key: value if key == "path" else _text(value) for key, value in doc.items()

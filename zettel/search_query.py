@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
+
+# isort: split
 from whoosh import fields, matching
 from whoosh import query as wq
 from whoosh.query.spans import Span

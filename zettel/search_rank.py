@@ -18,6 +18,9 @@ scores is added up in an order that depends on the segments. Here:
   score is the sum of its parts (`fix_unions`). Whoosh's "array" unions, used
   for smaller segments, gave the largest part instead, too little, and top
   results lost notes; they were slower too (they score every note).
+
+How many notes match in all (`count_matches`) is worked out from the sets of
+notes that hold each term, not by a second pass of Whoosh's matchers.
 """
 
 from __future__ import annotations
@@ -27,9 +30,13 @@ from heapq import heappush, heapreplace
 from math import log, log2
 from typing import Any
 
+import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
+
+# isort: split
 from whoosh import collectors, matching, scoring
 from whoosh import query as wq
 from whoosh.matching import combo, mcore
+from whoosh.reading import TermNotFound
 
 #: Term scores are multiples of this: sums of them are exact.
 GRID = 2.0**-32
@@ -225,3 +232,58 @@ def fix_unions() -> None:
 
 
 fix_unions()
+
+
+def has_phrase(query: wq.Query) -> bool:
+    """Whether ``query`` holds a phrase (anywhere in it)."""
+    return isinstance(query, wq.Phrase) or any(has_phrase(part) for part in query.children())
+
+
+def count_matches(searcher: Any, query: wq.Query) -> int:
+    """How many notes that exist now match ``query``: sets of document numbers
+    from the posting lists, combined as the query says, without scoring (a
+    second pass of the matchers costs as much as the search itself)."""
+    return sum(len(_matching(sub, query)) for sub, _ in searcher.subsearchers or [(searcher, 0)])
+
+
+def _matching(searcher: Any, query: wq.Query) -> set[int]:
+    """The notes of one segment (``searcher``'s, deleted ones left out) that match ``query``."""
+    reader = searcher.reader()
+    if type(query) is wq.Term:
+        return _postings(reader, query.fieldname, query.text)
+    if type(query) is wq.Or:
+        return set().union(*(_matching(searcher, part) for part in query.subqueries))
+    if type(query) is wq.And:
+        found = _matching(searcher, query.subqueries[0])
+        for part in query.subqueries[1:]:
+            if not found:
+                break
+            found &= _matching(searcher, part)
+        return found
+    if type(query) is wq.AndNot:
+        found = _matching(searcher, query.a)
+        return found - _matching(searcher, query.b) if found else found
+    if type(query) is wq.Every and query.fieldname in (None, "", "*"):
+        return set(reader.all_doc_ids())
+    if isinstance(query, wq.Not):
+        return set(reader.all_doc_ids()) - _matching(searcher, query.query)
+    if type(query) in (wq.Prefix, wq.Wildcard, wq.FuzzyTerm):
+        found = set()
+        for fieldname, text in query.expanded_terms(reader):
+            found |= _postings(reader, fieldname, text)
+        return found
+    # Anything else (phrases, a prefix of ids): Whoosh's matcher, unscored.
+    try:
+        return set(query.matcher(searcher, searcher.boolean_context()).all_ids())
+    except TermNotFound:  # as Whoosh's own count takes it
+        return set()
+
+
+def _postings(reader: Any, fieldname: str, text: Any) -> set[int]:
+    """The notes (of one segment, deleted ones left out) holding a term."""
+    if fieldname not in reader.schema:
+        return set()
+    word = reader.schema[fieldname].to_bytes(text)
+    if (fieldname, word) not in reader:
+        return set()
+    return set(reader.postings(fieldname, word).all_ids())

@@ -7,7 +7,8 @@ what Whoosh reads from it is not trusted: `guard_pickles` (run on import)
 sends every pickle Whoosh reads through `zettel.index_files.index_loads`,
 `Storage` never reads a schema from disk (it always uses `schema`), and
 `check_segments` refuses a table of contents listing anything but plain
-segments whose files stay in their folder.
+segments, written as separate files (never a compound file), that stay in
+their folder.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
+import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
+
+# isort: split
 from whoosh import fields, formats, index
 from whoosh.analysis import Token, Tokenizer
 from whoosh.codec import whoosh3
@@ -197,7 +201,8 @@ def build_schema() -> fields.Schema:
 
 def check_segments(opened: Any) -> str | None:
     """Why the segments an index's table of contents lists are not what zettel
-    writes (None when they are): plain data, with names that stay in the folder."""
+    writes (None when they are): plain data, with names that stay in the folder,
+    in separate files (zettel never writes, so never reads, a compound file)."""
     segments = opened._segments()
     if type(segments) is not list:
         return "its table of contents lists no segments"
@@ -210,7 +215,7 @@ def check_segments(opened: Any) -> str | None:
                 and isinstance(data.get("segid"), str)
                 and re.fullmatch(r"[0-9a-z]+", data["segid"])
                 and type(data.get("_doccount")) is int and data["_doccount"] >= 0
-                and type(data.get("compound")) is bool
+                and data.get("compound") is False
                 and (deleted is None or (type(deleted) is set
                                          and all(type(n) is int for n in deleted)))
                 and isinstance(lengths, dict)
