@@ -146,38 +146,32 @@ class _Lines:
         return self._line, pos - self._line_start + 1
 
 
-def _stripped(text: str, at: int) -> tuple[str, Span]:
-    """``text`` (found at offset ``at``) stripped of spaces, and its span."""
-    kept = text.strip()
-    if len(kept) == len(text):
-        return text, (at, at + len(text))
-    start = at + len(text) - len(text.lstrip())
-    return kept, (start, start + len(kept))
-
-
-def _wiki_link(inner: str, at: int, kind: LinkKind, line: int, col: int,
-               span: Span) -> Link:
-    """The link of ``[[target#heading|label]]`` whose inner text ``inner``
-    starts at offset ``at``."""
-    label: str | None = None
-    label_span: Span | None = None
-    heading: str | None = None
-    heading_span: Span | None = None
+def _wiki_link(inner: str, at: int, kind: LinkKind, line: int, col: int, start: int,
+               length: int) -> Link:
+    """The link of ``[[target#heading|label]]`` written from ``start`` (for
+    ``length`` characters), whose inner text ``inner`` starts ``at`` from it."""
+    label = heading = None
+    label_at = label_length = heading_at = heading_length = 0
     bar = inner.find("|")
     if bar != -1:
-        label, label_span = _stripped(inner[bar + 1 :], at + bar + 1)
-        if not label:
-            label, label_span = None, None
+        written = inner[bar + 1 :]
+        label = written.strip() or None
+        if label is not None:
+            label_at = at + bar + 1 + len(written) - len(written.lstrip())
+            label_length = len(label)
         inner = inner[:bar].rstrip("\\")  # `[[a\|b]]`, the escaped pipe of tables
     hash_at = inner.find("#")
     if hash_at != -1:
-        heading, heading_span = _stripped(inner[hash_at + 1 :], at + hash_at + 1)
-        if not heading:
-            heading, heading_span = None, None
+        written = inner[hash_at + 1 :]
+        heading = written.strip() or None
+        if heading is not None:
+            heading_at = at + hash_at + 1 + len(written) - len(written.lstrip())
+            heading_length = len(heading)
         inner = inner[:hash_at]
-    target, target_span = _stripped(inner, at)
-    return _new_link((target, kind, line, col, span[0], label, heading, span, target_span,
-                      label_span, heading_span, ()))
+    target = inner.strip()
+    at += len(inner) - len(inner.lstrip())
+    return _new_link((target, kind, line, col, start, label, heading, start, length, at,
+                      len(target), label_at, label_length, heading_at, heading_length, ()))
 
 
 def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], str]:
@@ -206,7 +200,7 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
     intern = sys.intern if len(masked) < _INTERN_BELOW else str
     pos, line, line_start = 0, first_line, 0
     for m in _LINKS.finditer(masked):
-        start = m.start()
+        start, end = m.start(), m.end()
         embed = start > 0 and masked[start - 1] == "!"
         if embed:
             start -= 1
@@ -216,26 +210,26 @@ def scan_body(body: str, first_line: int = 1) -> tuple[list[Link], list[str], st
             line_start = rfind("\n", pos, start) + 1
         pos = start
         wiki = m.group(1)
-        kind: LinkKind = "embed" if embed else "wiki"
         if wiki is not None:
+            kind: LinkKind = "embed" if embed else "wiki"
             if "|" in wiki or "#" in wiki:
-                links.append(_wiki_link(wiki, m.start(1), kind, line,
-                                        start - line_start + 1, (start, m.end())))
+                links.append(_wiki_link(wiki, 2 + embed, kind, line, start - line_start + 1,
+                                        start, end - start))
                 continue
             target = wiki.strip()
-            at = m.start(1)
-            if len(target) == len(wiki):
-                target_span = (at, m.end(1))
-            else:
+            at = 2 + embed  # where the target starts, from the link's start
+            if len(target) != len(wiki):
                 at += len(wiki) - len(wiki.lstrip())
-                target_span = (at, at + len(target))
             links.append(new_link((intern(target), kind, line, start - line_start + 1, start,
-                                   None, None, (start, m.end()), target_span, None, None, ())))
+                                   None, None, start, end - start, at, len(target), 0, 0, 0, 0,
+                                   ())))
             continue
-        label, label_span = _stripped(m.group("mtext"), m.start("mtext"))
-        link = _url_link(m.group("murl"), m.start("murl"), "embed" if embed else "markdown", line,
-                         start - line_start + 1, start, (start, m.end()), label or None,
-                         label_span if label else None, ())
+        written = m.group(2)  # the text in brackets
+        label = written.strip() or None
+        label_at = m.start(2) - start + len(written) - len(written.lstrip())
+        link = _url_link(m.group(3), m.start(3) - start, "embed" if embed else "markdown", line,
+                         start - line_start + 1, start, start, end - start, label, label_at,
+                         len(label) if label else 0, ())
         if link is not None:
             links.append(link)
     if "]:" in masked:
@@ -268,10 +262,9 @@ def _reference_links(masked: str, lines: _Lines, links: list[Link]) -> None:
         line, col = lines.at(start)
         size = len(name) + 2
         used = tuple((p, p + size) for p in uses.get(name, ()) if not start <= p < end)
-        name_at = m.start("name")
-        link = _url_link(m.group("url"), m.start("url"), "reference", line, col,
-                         used[0][0] if used else start, (name_at - 1, end), name,
-                         (name_at, name_at + len(name)), used)
+        at = m.start("name") - 1  # the definition's '['
+        link = _url_link(m.group("url"), m.start("url") - at, "reference", line, col,
+                         used[0][0] if used else start, at, end - at, name, 1, len(name), used)
         if link is not None:
             links.append(link)
 
@@ -296,28 +289,32 @@ def _ref_defs(masked: str) -> list[re.Match[str]]:
 
 
 def _url_link(url: str, at: int, kind: LinkKind, line: int, col: int, offset: int,
-              span: Span, label: str | None, label_span: Span | None,
+              start: int, length: int, label: str | None, label_at: int, label_length: int,
               uses: tuple[Span, ...]) -> Link | None:
-    """The link a Markdown URL (found at offset ``at``) makes: ``external``
-    when it has a scheme, else a local link of ``kind``; None for an in-page
-    anchor (``#part``)."""
+    """The link a Markdown URL makes: ``external`` when it has a scheme, else a
+    local link of ``kind``; None for an in-page anchor (``#part``). The link
+    is written from ``start`` for ``length`` characters, the URL ``at`` from
+    its start."""
     if url.startswith("<"):
         if _SCHEME.match(url, 1):
             target = url.strip("<>")
-            lead = at + len(url) - len(url.lstrip("<"))
-            return _new_link((target, "external", line, col, offset, label, None, span,
-                              (lead, lead + len(target)), label_span, None, uses))
+            return _new_link((target, "external", line, col, offset, label, None, start, length,
+                              at + len(url) - len(url.lstrip("<")), len(target), label_at,
+                              label_length, 0, 0, uses))
         if url.endswith(">"):
-            url, (at, _) = _stripped(url[1:-1], at + 1)
+            inner = url[1:-1]
+            url = inner.strip()
+            at += 1 + len(inner) - len(inner.lstrip())
     elif _SCHEME.match(url):
-        return _new_link((url, "external", line, col, offset, label, None, span,
-                          (at, at + len(url)), label_span, None, uses))
+        return _new_link((url, "external", line, col, offset, label, None, start, length, at,
+                          len(url), label_at, label_length, 0, 0, uses))
     path, _, fragment = url.partition("#")
     if not path:
         return None
-    target_span = (at, at + len(path))
-    heading_span = (at + len(path) + 1, at + len(url)) if fragment else None
+    target_length = len(path)
+    heading_length = len(fragment)
     if "%" in url:
         path, fragment = unquote(path), unquote(fragment)
-    return _new_link((path, kind, line, col, offset, label, fragment or None, span,
-                      target_span, label_span, heading_span if fragment else None, uses))
+    return _new_link((path, kind, line, col, offset, label, fragment or None, start, length, at,
+                      target_length, label_at, label_length, at + target_length + 1,
+                      heading_length, uses))

@@ -74,12 +74,18 @@ class Link(NamedTuple):
     Spans are ``(start, end)`` offsets in `Note.body` (the text after the
     front matter, BOM removed and line ends made ``\n``), like ``offset``:
     `zettel.parse.body_to_file` turns them into offsets in the file's text.
-    ``span`` is the whole link as written (``![[x|y]]`` with its ``!``; for a
-    reference, its definition ``[name]: url``); ``target_span`` the target as
-    written, before ``%``-decoding; ``label_span`` and ``heading_span`` those
-    of ``label`` and ``heading`` (None when those are None). ``uses`` holds, for a
-    reference, the span of each ``[name]`` that uses it (outside the
+    `span` is the whole link as written (``![[x|y]]`` with its ``!``; for a
+    reference, its definition ``[name]: url``); `target_span` the target as
+    written (before ``%``-decoding); `label_span` and `heading_span` those of
+    ``label`` and ``heading`` (None when those are None). ``uses`` holds, for
+    a reference, the span of each ``[name]`` that uses it (outside the
     definition); it is empty for every other link.
+
+    The link is stored as ``start`` (where it starts: ``offset`` but for a
+    reference definition) and ``length``, and its parts as ints from
+    ``start`` (``target_at``, ``target_length``, ...): a link is short, so
+    these are Python's cached small ints, with nothing to allocate, pickle
+    or hold for each of the many links of a vault.
     """
 
     target: str
@@ -89,11 +95,42 @@ class Link(NamedTuple):
     offset: int = 0
     label: str | None = None
     heading: str | None = None
-    span: Span = (0, 0)
-    target_span: Span = (0, 0)
-    label_span: Span | None = None
-    heading_span: Span | None = None
+    start: int = 0
+    length: int = 0
+    target_at: int = 0
+    target_length: int = 0
+    label_at: int = 0
+    label_length: int = 0
+    heading_at: int = 0
+    heading_length: int = 0
     uses: tuple[Span, ...] = ()
+
+    @property
+    def span(self) -> Span:
+        """The whole link as written: ``(start, end)`` in the body."""
+        return self.start, self.start + self.length
+
+    @property
+    def target_span(self) -> Span:
+        """The target as written (``%20`` not decoded, no ``<>``)."""
+        at = self.start + self.target_at
+        return at, at + self.target_length
+
+    @property
+    def label_span(self) -> Span | None:
+        """The label (stripped of spaces), None without one."""
+        if self.label is None:
+            return None
+        at = self.start + self.label_at
+        return at, at + self.label_length
+
+    @property
+    def heading_span(self) -> Span | None:
+        """The heading or block (after ``#``, stripped), None without one."""
+        if self.heading is None:
+            return None
+        at = self.start + self.heading_at
+        return at, at + self.heading_length
 
 
 @dataclass(frozen=True, slots=True)
