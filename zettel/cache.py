@@ -44,7 +44,7 @@ from zettel.statedir import state_path
 from zettel.write import AtomicFile, atomic_write, create_exclusive, is_temp_name
 
 #: Bump when `Note` or the parser's output changes shape or meaning.
-SCHEMA = 6  # 6: links carry their spans
+SCHEMA = 7  # 6, 7: links carry their spans (7: as ints from the link's start)
 CACHE_KEY = f"zettel/{SCHEMA}/{__version__}"
 RACY_WINDOW_NS = 2_000_000_000
 CHUNK_SIZE = 250
