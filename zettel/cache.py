@@ -85,8 +85,7 @@ def safe_loads(data: bytes) -> Any:
 
 
 def note_to_row(note: Note) -> tuple[Any, ...]:
-    """A note as a tuple of builtins (links and problems as tuples too; a link's
-    spans are tuples of ints)."""
+    """A note as a tuple of builtins (links and problems as tuples too)."""
     values = [getattr(note, name) for name in NOTE_FIELDS]
     values[_LINKS_AT] = tuple(tuple(link) for link in note.links)
     values[_PROBLEMS_AT] = problems_to_rows(note.problems)
