@@ -244,3 +244,18 @@ def test_each_link_read_alone_from_its_span_is_the_same_link(body: str) -> None:
             for value, span in ((link.target, link.target_span), (link.label, link.label_span),
                                 (link.heading, link.heading_span)):
                 assert value == (None if span is None else body[span[0] : span[1]])
+
+
+def test_uses_of_a_reference_are_outside_every_definition() -> None:
+    body = "[r]: a.md\n[r]: b.md\n\nsee [r] and [r][] and [[r]]\n"
+    links, _, _ = scan_body(body)
+    assert [(link.target, link.span, link.uses, link.offset) for link in links] == [
+        ("a.md", (0, 9), ((25, 28), (33, 36)), 25), ("b.md", (10, 19), ((25, 28), (33, 36)), 25),
+        ("r", (43, 48), (), 43)]  # a wiki link: not a use
+
+
+def test_many_definitions_of_one_name_share_their_uses() -> None:
+    body = "[r]: x.md\n" * 3_000 + "[r] " * 30_000  # one tuple of uses, not one per definition
+    links, _, _ = scan_body(body)
+    assert len(links) == 3_000 and len(links[0].uses) == 30_000
+    assert all(link.uses is links[0].uses for link in links)

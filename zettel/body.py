@@ -11,6 +11,7 @@ import functools
 import operator
 import re
 import sys
+from bisect import bisect_right
 from urllib.parse import unquote
 
 from zettel.model import Link, LinkKind, Span
@@ -245,23 +246,27 @@ def _reference_links(masked: str, lines: _Lines, links: list[Link]) -> None:
     """Add a link for each reference definition ``[name]: url`` of ``masked``.
 
     Its span is the definition's, its ``uses`` the spans of each ``[name]``
-    written outside the definition. Its offset, which gives its context, is
-    where the first of them starts (the definition's when it is not used).
+    written outside every definition (one tuple for all the definitions of a
+    name). Its offset, which gives its context, is where the first use starts
+    (where the definition's line starts when it is not used).
     """
     defs = _ref_defs(masked)
     if not defs:
         return
     names = {m.group("name") for m in defs}
-    uses: dict[str, list[int]] = {}  # where each name is written, in one pass
+    starts = [m.start() for m in defs]  # definitions are one a line: in order, apart
+    written: dict[str, list[int]] = {}  # where each name is used, in one pass
     for use in _BRACKETED.finditer(masked):
-        name = use.group(1)
+        name, at = use.group(1), use.start()
         if name in names:
-            uses.setdefault(name, []).append(use.start())
+            before = bisect_right(starts, at) - 1  # the last definition starting before
+            if before < 0 or at >= defs[before].end():
+                written.setdefault(name, []).append(at)
+    uses = {name: tuple((p, p + len(name) + 2) for p in found) for name, found in written.items()}
     for m in defs:
         name, start, end = m.group("name"), m.start(), m.end()
         line, col = lines.at(start)
-        size = len(name) + 2
-        used = tuple((p, p + size) for p in uses.get(name, ()) if not start <= p < end)
+        used = uses.get(name, ())
         at = m.start("name") - 1  # the definition's '['
         link = _url_link(m.group("url"), m.start("url") - at, "reference", line, col,
                          used[0][0] if used else start, at, end - at, name, 1, len(name), used)
