@@ -22,7 +22,7 @@ from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
 from whoosh.system import pack_int
 
-from zettel import index_state, search_schema
+from zettel import index_state, search_schema, search_whoosh
 from zettel.cli import main
 from zettel.index_files import index_load, index_loads
 from zettel.search import SearchIndex
@@ -212,7 +212,8 @@ def test_a_table_of_contents_in_an_older_format_is_not_read(make_vault: MakeVaul
     toc.write_bytes(toc.read_bytes().replace(current, pack_int(-12345) + pack_int(-110), 1))
     manifest, _ = index_state.load_manifest(folder)
     assert manifest is not None
-    index_state.save_manifest(folder, manifest)  # as an attacker would make it match
+    # as an attacker would make it match:
+    index_state.save_manifest(folder, manifest, search_whoosh.FILES)
     result = CliRunner().invoke(main, ["search", "cherry", str(root)])
     assert not marker.exists()
     assert result.exit_code == 0 and "rebuilt the search index" in result.stderr

@@ -34,7 +34,7 @@ def test_one_module_imports_whoosh() -> None:
     importers = sorted(str(path.relative_to(package)) for path in package.rglob("*.py")
                        if re.search(r"^\s*(from|import) whoosh\b", path.read_text(encoding="utf-8"),
                                     re.MULTILINE))
-    assert "search.py" in importers and all(name.startswith("search") for name in importers)
+    assert "search_whoosh.py" in importers and all(name.startswith("search") for name in importers)
 
 
 #: What each command may not load when the caches let it skip the work.

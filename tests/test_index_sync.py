@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import MakeVault
 
-from zettel import index_state, search
-from zettel.search import IndexBusy, SearchIndex
+from zettel import index_state, search, search_whoosh
+from zettel.index_state import FileKinds
+from zettel.model import Note
+from zettel.search import Hit, IndexBusy, Results, SearchIndex
 
 NOTES = {f"n{i}.md": f"---\ntitle: Note {i}\n---\nword{i} common text\n" for i in range(6)}
 HOUR_AGO = time.time() - 3600
@@ -39,13 +44,13 @@ def vault(make_vault: MakeVault) -> Path:
 def indexed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths of the documents (re)written into the index, in order."""
     written: list[str] = []
-    real = search.document
+    real = search_whoosh.document
 
     def spy(note):  # type: ignore[no-untyped-def]
         written.append(note.path)
         return real(note)
 
-    monkeypatch.setattr(search, "document", spy)
+    monkeypatch.setattr(search_whoosh, "document", spy)
     return written
 
 
@@ -154,7 +159,7 @@ def _old_version(root: Path) -> None:
     manifest, _ = index_state.load_manifest(folder)
     assert manifest is not None
     manifest.version = index_state.SCHEMA_VERSION - 1
-    index_state.save_manifest(folder, manifest)
+    index_state.save_manifest(folder, manifest, search_whoosh.FILES)
 
 
 def _delete_everything(root: Path) -> None:
@@ -190,7 +195,7 @@ def test_an_interrupted_rebuild_leaves_the_previous_index(vault: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     SearchIndex(vault).sync()
     calls = []
-    real = search.document
+    real = search_whoosh.document
 
     def interrupted(note):  # type: ignore[no-untyped-def]
         calls.append(note.path)
@@ -198,10 +203,10 @@ def test_an_interrupted_rebuild_leaves_the_previous_index(vault: Path,
             raise KeyboardInterrupt
         return real(note)
 
-    monkeypatch.setattr(search, "document", interrupted)
+    monkeypatch.setattr(search_whoosh, "document", interrupted)
     with pytest.raises(KeyboardInterrupt):
         SearchIndex(vault).sync(rebuild=True)
-    monkeypatch.setattr(search, "document", real)
+    monkeypatch.setattr(search_whoosh, "document", real)
     root = index_state.index_root(vault)
     assert len(list(root.glob("build-*"))) == 1  # the unfinished build was removed
     index = SearchIndex(vault)
@@ -268,20 +273,20 @@ def test_the_index_ignores_itself_in_git(vault: Path) -> None:
 KILLED = """
 import os, signal, sys
 from whoosh import writing
-from zettel import search
+from zettel import search_whoosh
 from zettel.search import SearchIndex
 
 where, vault = sys.argv[1], sys.argv[2]
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 if where == "build":  # half-way through the notes
-    real, seen = search.document, []
+    real, seen = search_whoosh.document, []
     def document(note):
         seen.append(note)
         if len(seen) == 4:
             die()
         return real(note)
-    search.document = document
+    search_whoosh.document = document
     SearchIndex(vault, procs=1).sync(rebuild=True)
 elif where == "switch":  # a whole build written, CURRENT not yet replaced
     real_replace = os.replace
@@ -371,3 +376,99 @@ def test_a_bug_while_searching_is_not_taken_for_a_damaged_index(
         index.search("common")
     assert index.notices == []  # not "rebuilt the search index"
     assert index_state.current_folder(index_state.index_root(vault)) == before
+
+
+# ------------------------------------------------------------ the engine behind the protocol
+
+
+def test_the_engine_neutral_modules_load_no_whoosh() -> None:
+    neutral = ["zettel.search", "zettel.search_protocol", "zettel.search_model",
+               "zettel.index_state", "zettel.index_files"]
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in neutral)
+            + "print(sorted(m for m in sys.modules if m.startswith('whoosh')))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
+
+
+class _GrepIndex:
+    """A build of `_Grep`: every note's text in ``notes-<generation>.json``."""
+
+    def __init__(self, folder: Path, state: dict[str, Any]) -> None:
+        self.folder, self.state = folder, state
+
+    def notes(self) -> dict[str, str]:
+        data = (self.folder / f"notes-{self.state['generation']}.json").read_text("utf-8")
+        return dict(json.loads(data))
+
+    def update(self, removed: Iterable[str], notes: Iterable[Note]) -> None:
+        texts = self.notes()
+        for path in removed:
+            del texts[path]
+        texts.update((note.path, note.body) for note in notes)
+        self.state = {"generation": self.state["generation"] + 1}
+        (self.folder / f"notes-{self.state['generation']}.json").write_text(json.dumps(texts))
+
+    def search(self, text: str, *, limit: int | None, snippets: bool, count: bool,
+               read: Callable[[str], Note]) -> Results:
+        if text == "bug":
+            raise KeyError("a bug in the engine")
+        paths = sorted(path for path, body in self.notes().items() if text in body)
+        return Results([Hit(path, None, path, 1.0) for path in paths[:limit]], len(paths))
+
+    def related(self, path: str, body: str, *, limit: int) -> list[Hit]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+class _Grep:
+    """A search engine of a few lines, to show `SearchIndex` needs no more of one
+    than `zettel.search_protocol.Backend` says."""
+
+    files = FileKinds(data=re.compile(r"notes-\d+\.json"), locks=frozenset(),
+                      temporary=re.compile(r"notes-\d+\.tmp"),
+                      temporary_folder=re.compile(r"(?!)"))
+
+    def check(self, folder: Path, state: dict[str, Any], files: Iterable[str]) -> str | None:
+        newest = max(int(p.stem.split("-")[1]) for p in folder.glob("notes-*.json"))
+        return None if newest == state["generation"] else "an update was interrupted"
+
+    def open(self, folder: Path, state: dict[str, Any]) -> _GrepIndex:
+        return _GrepIndex(folder, state)
+
+    def build(self, folder: Path, notes: Iterable[Note], count: int,
+              progress: Callable[[str, int, int], None], procs: int | None) -> _GrepIndex:
+        (folder / "notes-0.json").write_text(json.dumps({n.path: n.body for n in notes}))
+        return _GrepIndex(folder, {"generation": 0})
+
+    def damage(self, err: BaseException) -> str | None:
+        return f"garbled ({err})" if isinstance(err, json.JSONDecodeError) else None
+
+
+def test_the_index_keeper_needs_only_the_engine_protocol(vault: Path) -> None:
+    """Builds, updates, the manifest, the switch between builds and recovery,
+    with an engine that is not Whoosh."""
+    index = SearchIndex(vault, backend=_Grep())
+    assert index.sync().rebuilt
+    assert [h.path for h in index.search("word2").hits] == ["n2.md"]
+    assert not index.sync().changes and index.notices == []  # nothing changed: nothing redone
+    (vault / "n2.md").write_text("---\ntitle: Note 2\n---\nrewritten\n", encoding="utf-8")
+    (vault / "n3.md").unlink()
+    report = index.sync()
+    assert (report.changes.changed, report.changes.deleted) == (["n2.md"], ["n3.md"])
+    assert index.search("common").total == 4 and index.search("rewritten").total == 1
+    build = index_state.current_folder(index_state.index_root(vault))
+    assert build is not None and sorted(p.name for p in build.glob("notes-*")) == [
+        "notes-0.json", "notes-1.json"]
+    # Damaged under a search, same size and time (the manifest cannot tell): rebuilt, said.
+    data, stat = build / "notes-1.json", (build / "notes-1.json").stat()
+    data.write_text("{" + " " * (stat.st_size - 1))
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert index.search("rewritten").total == 1
+    assert index.notices and index.notices[0].startswith("rebuilt the search index: garbled")
+    with pytest.raises(KeyError, match="a bug in the engine"):  # a bug is no damage
+        index.search("bug")
+    assert len(index.notices) == 1
+    index.close()

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from zettel import index_state
 from zettel.cli import main
-from zettel.search import NoteTokenizer, QueryError, SearchIndex
+from zettel.search import QueryError, SearchIndex
+from zettel.search_schema import NoteTokenizer
 from zettel.textfold import field_key, fold, stem, term, term_positions
 
 VAULT = {
@@ -453,12 +454,18 @@ def test_word_offsets_point_into_the_text() -> None:
 def test_fast_phrases_agree_with_whoosh(sample_vault: Path, phrase: str) -> None:
     from whoosh import query as wq
 
-    from zettel.search import parse_query
+    from zettel.search_query import parse_query
+    from zettel.search_rank import VaultBM25F
+    from zettel.search_schema import Storage
 
-    index = SearchIndex(sample_vault)
-    index.sync()
-    searcher = index._reader()
-    fast = parse_query(phrase, index._current_index().schema, index._fields())
+    SearchIndex(sample_vault).sync()
+    folder = index_state.current_folder(index_state.index_root(sample_vault))
+    assert folder is not None
+    manifest, _ = index_state.load_manifest(folder)
+    assert manifest is not None
+    opened = Storage(str(folder)).open_index()
+    searcher = opened.searcher(weighting=VaultBM25F(manifest.engine["lengths"]))
+    fast = parse_query(phrase, opened.schema, set(searcher.reader().indexed_field_names()))
     plain = fast.accept(lambda q: wq.Phrase(q.fieldname, q.words, slop=q.slop, boost=q.boost)
                         if isinstance(q, wq.Phrase) else q)
 
@@ -468,6 +475,7 @@ def test_fast_phrases_agree_with_whoosh(sample_vault: Path, phrase: str) -> None
     assert "zettel.search_query" in kinds(fast) and "zettel.search_query" not in kinds(plain)
     ranked = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(fast, limit=None)]
     expected = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(plain, limit=None)]
+    searcher.close()
     assert ranked == expected
     assert ranked or phrase in ('"box slip"', '"notes and links"')
 

@@ -1,13 +1,14 @@
 """The ``search``, ``related`` and ``index`` commands (full-text search).
 
-Whoosh is imported when one of them runs, never by ``zettel check`` and the
-other commands.
+They hold the index as a `zettel.search_protocol.SearchEngine`. Whoosh is
+imported when one of them runs, never by ``zettel check`` and the other
+commands.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -31,22 +32,24 @@ from zettel.display import clean
 from zettel.model import count
 
 if TYPE_CHECKING:
-    from zettel.search import Hit, SearchIndex, SyncReport
+    from zettel.search_model import Hit, SyncReport
+    from zettel.search_protocol import IndexProgress, SearchEngine
 
 limit_option = click.option("-n", "--limit", default=10, show_default=True,
                             type=click.IntRange(min=1), help="Show at most this many notes.")
 
 
 @contextmanager
-def _synced(vault: str | None, *, rebuild: bool = False) -> Iterator[tuple[SearchIndex,
-                                                                           SyncReport]]:
+def _synced(vault: str | None, *,
+            rebuild: bool = False) -> Iterator[tuple[SearchEngine, SyncReport]]:
     """The vault's search index, brought up to date (with a progress bar on a
     terminal); its notices go to stderr; its failures exit 2 with one line."""
-    from zettel.search import IndexBusy, QueryError, SearchIndex  # noqa: PLC0415 - lazy
+    from zettel.index_state import index_root  # noqa: PLC0415 - lazy
+    from zettel.search import IndexBusy, QueryError, SearchIndex  # noqa: PLC0415
     from zettel.statedir import UnsafeStateDir  # noqa: PLC0415
 
     root = vault_path(vault)
-    index = SearchIndex(root)
+    index: SearchEngine = SearchIndex(root)
     try:
         with usage_errors(), _progress_bar() as progress:
             report = index.sync(rebuild=rebuild, progress=progress)
@@ -59,14 +62,14 @@ def _synced(vault: str | None, *, rebuild: bool = False) -> Iterator[tuple[Searc
     except UnsafeStateDir as err:
         raise UsageProblem(f"cannot use the search index: {err}") from err
     except OSError as err:
-        raise UsageProblem(f"cannot use the search index in '{index.root}': "
+        raise UsageProblem(f"cannot use the search index in '{index_root(root)}': "
                            f"{err.strerror or err}") from err
     finally:
         index.close()
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[str, int, int], None] | None]:
+def _progress_bar() -> Iterator[IndexProgress | None]:
     """A rich progress bar on stderr when it is a terminal, else nothing."""
     if not sys.stderr.isatty():
         yield None

@@ -1,17 +1,19 @@
 """What the search index knows about the files, and what a sync must redo.
 
-No Whoosh here: `zettel.search` owns the index itself. This module keeps,
-beside it, a manifest of every indexed file (size, mtime, content digest) and
-works out from a fresh listing of the vault which notes were added, changed,
-renamed or deleted since the last sync, and which were merely touched.
+Engine-neutral: no Whoosh here, nor any engine's file names (an engine says
+which names it writes, `FileKinds`). This module keeps, beside the index, a
+manifest of every indexed file (size, mtime, content digest) and works out
+from a fresh listing of the vault which notes were added, changed, renamed
+or deleted since the last sync, and which were merely touched.
 
 On disk, ``<vault>/.zettel/index/`` holds one folder per build and a file
 ``CURRENT`` naming the folder in use. A rebuild writes a new folder and only
 then points ``CURRENT`` at it, so an interrupted rebuild leaves the previous
 index usable. The manifest also records the size and mtime of every file of
-the index as written (`Manifest.index_files`): an index whose files differ is
-not read, but rebuilt. The folders themselves, and what is read or deleted in
-them, are checked by `zettel.index_files`.
+the index as written (`Manifest.index_files`), and the engine's own record of
+its build (`Manifest.engine`): an index whose files differ is not read, but
+rebuilt. The folders themselves, and what is read or deleted in them, are
+checked by `zettel.index_files`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from zettel.cache import racy_size, safe_loads
 from zettel.index_files import (
@@ -46,22 +49,35 @@ CURRENT = "CURRENT"
 LOCK = "LOCK"
 IGNORE = ".gitignore"
 
-#: The names zettel gives its build folders.
+#: The names zettel gives its build folders, and the manifest and its temporaries.
 BUILD = re.compile(r"build-\d+-\d+")
-#: Whoosh's files in a build folder (index name MAIN): tables of contents and
-#: segments' files (a column's file is named after its field: any word characters).
-TOC = re.compile(r"_MAIN_(\d+)\.toc")
-SEGMENT = re.compile(r"MAIN_[0-9a-z]+\.[\w.]+")
-#: What else zettel and Whoosh write in a build folder: locks, temporaries.
-_OTHERS = re.compile(r"MAIN_WRITELOCK|zettel-manifest\.pickle(\.\d+\.tmp)?|_MAIN_\d+\.toc\.[\d.]+")
-#: Temporary folders of Whoosh's writers.
-TEMP_DIR = re.compile(r"[A-Za-z0-9_]+\.tmp")
-_KEPT = {MANIFEST, "MAIN_WRITELOCK"}
+_MANIFESTS = re.compile(r"zettel-manifest\.pickle(\.\d+\.tmp)?")
 
 #: path -> (size, mtime_ns, digest); size -1 forces a re-read, digest None a reindex.
 Files = dict[str, tuple[int, int, str | None]]
 #: file name in a build folder -> (size, mtime_ns), as zettel last wrote it.
 Stamps = dict[str, tuple[int, int]]
+#: An engine's record of one build, kept in the manifest: plain data only (str
+#: keys; ints, strs, and dicts of them), which the engine checks when read.
+EngineState = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FileKinds:
+    """The names an engine gives what it writes in a build folder."""
+
+    #: The index itself: recorded in the manifest, checked before it is read.
+    data: re.Pattern[str]
+    #: Its lock files: kept in the build in use.
+    locks: frozenset[str]
+    #: Its temporary files, and folders of them: deleted when left over.
+    temporary: re.Pattern[str]
+    temporary_folder: re.Pattern[str]
+
+    def written(self, name: str) -> bool:
+        """Whether zettel or the engine writes files named ``name`` in a build."""
+        return bool(self.data.fullmatch(name) or name in self.locks
+                    or self.temporary.fullmatch(name) or _MANIFESTS.fullmatch(name))
 
 
 def index_root(vault: Path) -> Path:
@@ -82,9 +98,9 @@ def checked_root(vault: Path, *, create: bool = False) -> Path:
 
 @dataclass
 class Manifest:
-    """The indexed files, and the Whoosh generation they were committed in."""
+    """The indexed files, and the engine's record of the build that holds them."""
 
-    generation: int
+    engine: EngineState
     fingerprint: str | None
     files: Files = field(default_factory=dict)
     version: int = SCHEMA_VERSION
@@ -92,16 +108,13 @@ class Manifest:
     stamp: tuple[int, int, int] | None = None
     #: The index's own files when the manifest was written.
     index_files: Stamps = field(default_factory=dict)
-    #: index field -> the sum of the indexed notes' lengths in it (for ranking).
-    lengths: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, generation: int, fingerprint: str, files: Files,
-           lengths: dict[str, int]) -> Manifest:
+    def of(cls, engine: EngineState, fingerprint: str, files: Files) -> Manifest:
         """A manifest for ``files`` as just indexed; while one of them is racy
         (size -1), no fingerprint, so the next sync compares file by file."""
         racy = any(size < 0 for size, _, _ in files.values())
-        return cls(generation, None if racy else fingerprint, files, lengths=lengths)
+        return cls(dict(engine), None if racy else fingerprint, files)
 
 
 @dataclass
@@ -149,10 +162,12 @@ def switch_to(root: Path, folder: Path) -> None:
     write_atomic(root / CURRENT, (folder.name + "\n").encode("utf-8"))
 
 
-def leftovers(root: Path, current: Path | None, stamps: Stamps | None) -> list[Path]:
+def leftovers(root: Path, current: Path | None, stamps: Stamps | None,
+              kinds: FileKinds) -> list[Path]:
     """What killed or replaced builds left, that zettel wrote and may delete:
     other build folders, temporaries, files of the current build that its
-    manifest does not list (``stamps``; None: the current build is not looked in)."""
+    manifest does not list (``stamps``; None: the current build is not looked in);
+    ``kinds``: the names the engine writes."""
     found = []
     with os.scandir(root) as entries:
         for entry in entries:
@@ -164,33 +179,29 @@ def leftovers(root: Path, current: Path | None, stamps: Stamps | None) -> list[P
         with os.scandir(current) as entries:
             for entry in entries:
                 name = entry.name
-                if name in stamps or name in _KEPT:
+                if name in stamps or name in kinds.locks or name == MANIFEST:
                     continue
-                if TOC.fullmatch(name) or SEGMENT.fullmatch(name) or _OTHERS.fullmatch(name) \
-                        or TEMP_DIR.fullmatch(name):
+                if kinds.written(name) or kinds.temporary_folder.fullmatch(name):
                     found.append(Path(entry.path))
     return found
 
 
-def clean_up(root: Path, current: Path | None, stamps: Stamps | None) -> list[str]:
+def clean_up(root: Path, current: Path | None, stamps: Stamps | None,
+             kinds: FileKinds) -> list[str]:
     """Delete the `leftovers`; call it only while holding the index's lock.
     A folder holding anything zettel does not write is left as it is. Returns
     what could not be deleted, and why."""
     failed = []
-    for path in leftovers(root, current, stamps):
+    for path in leftovers(root, current, stamps, kinds):
         try:
             if BUILD.fullmatch(path.name):
-                remove_build(path, ours=_ours, temp_dir=TEMP_DIR.fullmatch)
+                remove_build(path, ours=kinds.written, temp_dir=kinds.temporary_folder.fullmatch)
             else:
                 remove_leftover(path)
         except OSError as err:
             failed.append(f"cannot remove {path.name} from the search index folder: "
                           f"{err.strerror or err}")
     return failed
-
-
-def _ours(name: str) -> bool:
-    return bool(TOC.fullmatch(name) or SEGMENT.fullmatch(name) or _OTHERS.fullmatch(name))
 
 
 def load_manifest(folder: Path) -> tuple[Manifest | None, str | None]:
@@ -205,11 +216,11 @@ def load_manifest(folder: Path) -> tuple[Manifest | None, str | None]:
     if not isinstance(data, dict) or data.get("version") != SCHEMA_VERSION:
         return None, "it was made by another version of zettel"
     try:
-        files, stamps, lengths = data["files"], data["index_files"], data["lengths"]
-        if not all(isinstance(d, dict) for d in (files, stamps, lengths)):
+        engine, files, stamps = data["engine"], data["files"], data["index_files"]
+        if not all(isinstance(d, dict) for d in (engine, files, stamps)):
             raise TypeError("files is not a mapping")
-        return Manifest(int(data["generation"]), data["fingerprint"], files, stamp=stamp,
-                        index_files=stamps, lengths=lengths), None
+        return Manifest(engine, data["fingerprint"], files, stamp=stamp,
+                        index_files=stamps), None
     except (KeyError, TypeError, ValueError) as err:
         return None, f"its manifest is malformed ({err})"
 
@@ -223,37 +234,33 @@ def manifest_stamp(folder: Path) -> tuple[int, int, int] | None:
     return (found.st_ino, found.st_size, found.st_mtime_ns)
 
 
-def save_manifest(folder: Path, manifest: Manifest) -> None:
+def save_manifest(folder: Path, manifest: Manifest, kinds: FileKinds) -> None:
     """Write the manifest atomically (a crash leaves the old one or the new one),
-    with the stamps of the index's files as they are now."""
-    manifest.index_files = stamp_files(folder)
-    data = {"version": manifest.version, "generation": manifest.generation,
+    with the stamps of the index's files (``kinds.data``) as they are now."""
+    manifest.index_files = stamp_files(folder, kinds)
+    data = {"version": manifest.version, "engine": manifest.engine,
             "fingerprint": manifest.fingerprint, "files": manifest.files,
-            "index_files": manifest.index_files, "lengths": manifest.lengths}
+            "index_files": manifest.index_files}
     write_atomic(folder / MANIFEST, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def stamp_files(folder: Path) -> Stamps:
-    """The size and mtime of each of Whoosh's files in ``folder``."""
+def stamp_files(folder: Path, kinds: FileKinds) -> Stamps:
+    """The size and mtime of each of the index's files in ``folder``."""
     stamps = {}
     with os.scandir(folder) as entries:
         for entry in entries:
-            if TOC.fullmatch(entry.name) or SEGMENT.fullmatch(entry.name):
+            if kinds.data.fullmatch(entry.name):
                 found = entry.stat(follow_symlinks=False)
                 if is_regular(found):
                     stamps[entry.name] = (found.st_size, found.st_mtime_ns)
     return stamps
 
 
-def files_differ(folder: Path, manifest: Manifest) -> str | None:
+def files_differ(folder: Path, manifest: Manifest, kinds: FileKinds) -> str | None:
     """Why the index files in ``folder`` are not those its manifest lists (None
     when they are): only files zettel wrote, as it wrote them, are ever read."""
-    newest = max((int(m.group(1)) for m in map(TOC.fullmatch, os.listdir(folder)) if m),
-                 default=-1)
-    if newest != manifest.generation or f"_MAIN_{newest}.toc" not in manifest.index_files:
-        return "it does not match its manifest (an update was interrupted)"
     for name, (size, mtime_ns) in manifest.index_files.items():
-        if not (TOC.fullmatch(name) or SEGMENT.fullmatch(name)):
+        if not kinds.data.fullmatch(name):
             return "its manifest names a file zettel does not write"
         try:
             found = os.lstat(folder / name)

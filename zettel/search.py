@@ -1,73 +1,45 @@
-"""Full-text search: a Whoosh index of a vault, kept in step with its files.
+"""Full-text search: the index of a vault, kept in step with its files.
 
-`SearchIndex` keeps a Whoosh index of a vault in ``<vault>/.zettel/index/``
-in step with its files: `SearchIndex.sync` reindexes only the notes added,
-changed, renamed or deleted since the last sync (`zettel.index_state` works
-out which). A missing, corrupt or incompatible index is rebuilt, with a
-notice; while another process writes the index, this one searches it as it
-is, with a notice. Text is analysed by `zettel.textfold` (case and accents
-folded, plurals stemmed); ranking is BM25F, with titles weighted most, and
-the same whatever the index's layout (`zettel.search_rank`). Queries
-(docs/search.md) are parsed by `zettel.search_model.parse` and turned into
-Whoosh queries by `zettel.search_query`.
+`SearchIndex` (a `zettel.search_protocol.SearchEngine`, what the command line,
+the TUI and the Python API hold) keeps the index of a vault in
+``<vault>/.zettel/index/`` in step with its files: `SearchIndex.sync`
+reindexes only the notes added, changed, renamed or deleted since the last
+sync (`zettel.index_state` works out which). A missing, corrupt or
+incompatible index is rebuilt, with a notice; while another process writes
+the index, this one searches it as it is, with a notice.
+
+This module is engine-neutral: the lock, the build folders and the switch
+from one to the next, the manifest, recovering from a damaged index. What
+depends on the engine is asked of a `zettel.search_protocol.Backend`: Whoosh's
+(`zettel.search_whoosh`), imported when an index is first made, so importing
+this module loads no Whoosh. The query language is docs/search.md.
 
 The index is inside the vault, which may come from someone else, so nothing
-in it is trusted (`zettel.search_schema`): every pickle Whoosh reads goes
-through a whitelist, the schema is never read from disk, the segments a
-table of contents lists are checked, and only files the manifest lists,
-unchanged since zettel wrote them, are read at all.
+in it is trusted: only files the manifest lists, unchanged since zettel wrote
+them, are read at all, and the backend reads them through its own guards
+(`zettel.search_schema`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-import pickle
 import shutil
-import struct
-import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
-
-# isort: split
-from whoosh import highlight, index
-from whoosh import query as wq
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zettel import index_state as state
 from zettel.index_files import hold_lock, is_own_folder
+from zettel.model import Note
 from zettel.search_model import (
+    DamagedIndex,
     Hit,
     IndexBusy,
     QueryError,
     Results,
-    Snippet,
     SyncReport,
-    document,
-    leading_snippet,
-    squash,
-)
-from zettel.search_query import DEFAULT_FIELDS, FIELD_NAMES, parse_query
-from zettel.search_rank import (
-    RankedCollector,
-    VaultBM25F,
-    count_matches,
-    has_phrase,
-    key_terms,
-    length_totals,
-)
-from zettel.search_schema import (
-    INDEX_NAME,
-    NoteTokenizer,
-    Storage,
-    build_schema,
-    check_segments,
-    decode_positions,
 )
 from zettel.vault import (
     file_digest,
@@ -78,101 +50,55 @@ from zettel.vault import (
     scan_folder,
 )
 
-__all__ = ["DEFAULT_FIELDS", "FIELD_NAMES", "Hit", "IndexBusy", "NoteTokenizer", "QueryError",
-           "Results", "SearchIndex", "SyncReport", "parse_query"]
+if TYPE_CHECKING:
+    from zettel.search_protocol import Backend, IndexProgress, OpenIndex
+
+__all__ = ["Hit", "IndexBusy", "QueryError", "Results", "SearchIndex", "SyncReport"]
 
 #: How long to wait for another process's write lock before searching as is.
 LOCK_WAIT = 2.0
-#: From this many notes, a full build uses Whoosh's multi-process writer.
-MULTIPROCESS_THRESHOLD = 2000
 
-Progress = Callable[[str, int, int], None]
-
-#: Whoosh's writers: segments as separate files (a compound segment is copied
-#: into memory each time the index is opened: slower, and 5x the memory).
-_WRITER = {"limitmb": 128, "compound": False}
-
-#: What reading a damaged index raises (truncated, garbled or missing files),
-#: when raised by code that reads the index's files (`_from_reading`);
-#: anything else is a bug and is not "recovered" from.
-DAMAGE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, AssertionError,
-                 struct.error, zlib.error, pickle.UnpicklingError, index.IndexError)
-#: The modules whose code reads the index's files.
-_READING = ("whoosh.filedb.", "whoosh.codec.", "whoosh.columns", "whoosh.reading",
-            "whoosh.index", "whoosh.formats", "whoosh.util.numlists", "whoosh.util.varints",
-            "zettel.index_files", "zettel.index_state")
+T = TypeVar("T")
+#: The build in use and its manifest.
+Current = tuple["OpenIndex", state.Manifest]
 
 
-# ---------------------------------------------------------------- results
+def default_backend() -> Backend:
+    """The Whoosh backend (Whoosh is imported now)."""
+    from zettel.search_whoosh import WhooshBackend  # noqa: PLC0415 - Whoosh, on first use
 
-
-class _Marks(highlight.Formatter):  # type: ignore[misc]
-    """A Whoosh formatter that returns a `Snippet` instead of marked-up text."""
-
-    def format(self, fragments: list[Any], replace: bool = False) -> Snippet:
-        if not fragments:
-            return Snippet("")
-        text = fragments[0].text
-        pieces: list[str] = []
-        marks: list[tuple[int, int]] = []
-        for fragment in sorted(fragments, key=lambda f: f.startchar):
-            if pieces:
-                pieces.append(" … ")
-            at = fragment.startchar
-            for token in sorted(fragment.matches, key=lambda t: t.startchar):
-                if token.startchar < at:
-                    continue
-                pieces.append(squash(text[at:token.startchar]))
-                start = sum(map(len, pieces))
-                pieces.append(text[token.startchar:token.endchar])
-                marks.append((start, start + token.endchar - token.startchar))
-                at = token.endchar
-            pieces.append(squash(text[at:fragment.endchar]))
-        first = min((t.startchar for f in fragments for t in f.matches), default=None)
-        line = text.count("\n", 0, first) if first is not None else None
-        joined = "".join(pieces)
-        lead = len(joined) - len(joined.lstrip())
-        return Snippet(joined.strip(), tuple((a - lead, b - lead) for a, b in marks), line)
-
-
-def _from_reading(err: BaseException) -> bool:
-    """Whether ``err`` was raised by code that reads the index's files (a
-    damaged index), not by code that searches (a bug)."""
-    tb = err.__traceback__
-    if tb is None:
-        return False
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    frame = tb.tb_frame
-    module = frame.f_globals.get("__name__", "")
-    return module.startswith(_READING) or frame.f_code is decode_positions.__code__
-
-
-# ---------------------------------------------------------------- the index
+    return WhooshBackend()
 
 
 class SearchIndex:
     """The full-text index of one vault. Call `sync` before searching.
 
-    ``procs`` caps the processes of a full build (default: Whoosh's
-    multi-process writer from `MULTIPROCESS_THRESHOLD` notes, when it is safe
-    to fork). Notices for the user (rebuilds, a busy index) gather in
+    ``procs`` caps the processes of a full build (default: the backend's
+    choice). Notices for the user (rebuilds, a busy index) gather in
     ``notices``. A ``.zettel`` or ``.zettel/index`` that is a link, not a
     folder, or another user's raises `zettel.statedir.UnsafeStateDir`.
+    ``backend``: the engine (default: Whoosh's).
     """
 
-    def __init__(self, vault: Path | str, *, procs: int | None = None) -> None:
+    def __init__(self, vault: Path | str, *, procs: int | None = None,
+                 backend: Backend | None = None) -> None:
         self.vault = Path(vault)
         self.root = state.index_root(self.vault)
         self.procs = procs
         self.notices: list[str] = []
-        self._index: Any = None
-        self._manifest: state.Manifest | None = None
-        self._searcher: Any = None
+        self._backend = backend
+        self._current: Current | None = None
+
+    @property
+    def backend(self) -> Backend:
+        """The engine (Whoosh's unless another was given)."""
+        if self._backend is None:
+            self._backend = default_backend()
+        return self._backend
 
     # -- keeping in step
 
-    def sync(self, *, rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
+    def sync(self, *, rebuild: bool = False, progress: IndexProgress | None = None) -> SyncReport:
         """Bring the index up to date with the files, touching only what changed."""
         started, started_ns = time.perf_counter(), time.time_ns()
         self.close()
@@ -181,7 +107,7 @@ class SearchIndex:
         self.root = state.checked_root(self.vault)
         current, why = (None, None) if rebuild else self._open_current()
         if current and current[1].fingerprint == fingerprint:
-            self._use(current)
+            self._current = current
             self._tidy(current)
             return SyncReport(notes=len(listing[1]), seconds=time.perf_counter() - started)
         self.root = state.checked_root(self.vault, create=True)
@@ -189,6 +115,8 @@ class SearchIndex:
             if not locked:
                 return self._read_only(current, started)
             if not rebuild and self._manifest_moved(current):  # another process synced
+                if current:
+                    current[0].close()
                 current, why = self._open_current()
             if current is None:
                 if why:
@@ -202,8 +130,8 @@ class SearchIndex:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _open_current(self) -> tuple[tuple[Any, state.Manifest] | None, str | None]:
-        """The index in use and its manifest, or None and why it cannot be used
+    def _open_current(self) -> tuple[Current | None, str | None]:
+        """The build in use and its manifest, or None and why it cannot be used
         (None and no reason when there is no index yet)."""
         folder = state.current_folder(self.root)
         if folder is None:
@@ -217,20 +145,17 @@ class SearchIndex:
         manifest, why = state.load_manifest(folder)
         if manifest is None:
             return None, why
-        why = state.files_differ(folder, manifest)
+        backend = self.backend
+        why = backend.check(folder, manifest.engine, manifest.index_files) or \
+            state.files_differ(folder, manifest, backend.files)
         if why:
             return None, why
         try:
-            opened = Storage(str(folder)).open_index(INDEX_NAME)
-            why = check_segments(opened)
-        except DAMAGE_ERRORS as err:  # reading the table of contents, nothing else
-            why = f"it is unreadable ({type(err).__name__}: {err})"
-        return (None, why) if why else ((opened, manifest), None)
+            return (backend.open(folder, manifest.engine), manifest), None
+        except DamagedIndex as err:
+            return None, str(err)
 
-    def _use(self, current: tuple[Any, state.Manifest]) -> None:
-        self._index, self._manifest = current
-
-    def _manifest_moved(self, current: tuple[Any, state.Manifest] | None) -> bool:
+    def _manifest_moved(self, current: Current | None) -> bool:
         """Whether the manifest changed since `_open_current` read it."""
         if current is None:
             return True
@@ -243,11 +168,12 @@ class SearchIndex:
         with hold_lock(self.root / state.LOCK, LOCK_WAIT) as held:
             yield held
 
-    def _tidy(self, current: tuple[Any, state.Manifest]) -> None:
+    def _tidy(self, current: Current) -> None:
         """Delete what killed builds left, if anything, when no other process
         holds the lock (never waiting for it)."""
         folder = state.current_folder(self.root)
-        if folder is None or not state.leftovers(self.root, folder, current[1].index_files):
+        if folder is None or not state.leftovers(self.root, folder, current[1].index_files,
+                                                 self.backend.files):
             return
         with hold_lock(self.root / state.LOCK, 0) as locked:
             if locked:
@@ -258,63 +184,43 @@ class SearchIndex:
         folder = state.current_folder(self.root)
         manifest = state.load_manifest(folder)[0] if folder else None
         stamps = manifest.index_files if manifest else None
-        self.notices.extend(state.clean_up(self.root, folder, stamps))
+        self.notices.extend(state.clean_up(self.root, folder, stamps, self.backend.files))
 
-    def _read_only(self, current: tuple[Any, state.Manifest] | None,
-                   started: float) -> SyncReport:
+    def _read_only(self, current: Current | None, started: float) -> SyncReport:
         if current is None:
             raise IndexBusy("another zettel process is building the search index; "
                             "try again when it is done")
-        self._use(current)
+        self._current = current
         self.notices.append("another zettel process is updating the search index; "
                             "searching it as it is")
         return SyncReport(read_only=True, seconds=time.perf_counter() - started)
 
-    def _rebuild(self, listing: Any, started_ns: int, progress: Progress | None) -> state.Changes:
+    def _rebuild(self, listing: Any, started_ns: int,
+                 progress: IndexProgress | None) -> state.Changes:
         """Index every note into a new build folder, then switch to it."""
         _, entries, _ = listing
         report = progress or (lambda phase, done, total: None)
         folder = state.new_build_folder(self.root)
-        writer = None
+        built = None
         try:
             vault = open_vault(self.vault, listing=listing,
                                progress=lambda done, total: report("reading", done, total))
-            built = Storage(str(folder)).create_index(build_schema(), INDEX_NAME)
-            writer = built.writer(**self._writer_options(len(entries)))
+            built = self.backend.build(folder, vault.notes, len(entries), report, self.procs)
             files: state.Files = {}
-            for done, (entry, note) in enumerate(zip(entries, vault.notes, strict=True), 1):
-                writer.add_document(**document(note))
+            for entry in entries:
                 state.record(files, entry, file_digest(self.vault, entry), started_ns)
-                report("indexing", done, len(entries))
-            report("writing", 0, 0)
-            writer.commit()
-            writer = None
-            with built.reader() as reader:
-                lengths = length_totals(reader, reader.all_doc_ids())
-            manifest = state.Manifest.of(built.latest_generation(),
-                                         listing_fingerprint(*listing), files, lengths)
-            state.save_manifest(folder, manifest)
+            manifest = state.Manifest.of(built.state, listing_fingerprint(*listing), files)
+            state.save_manifest(folder, manifest, self.backend.files)
             state.switch_to(self.root, folder)
         except BaseException:
-            if writer is not None:
-                with contextlib.suppress(Exception):
-                    writer.cancel()
+            if built is not None:
+                built.close()
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        self._use((built, manifest))
+        self._current = (built, manifest)
         return state.Changes(added=[e.path for e in entries])
 
-    def _writer_options(self, count: int) -> dict[str, Any]:
-        import multiprocessing  # noqa: PLC0415 - a search does not need it
-
-        procs = self.procs or min(os.cpu_count() or 1, 4)
-        forkable = (multiprocessing.get_start_method(allow_none=True) in (None, "fork")
-                    and os.name == "posix" and threading.active_count() == 1)
-        if procs > 1 and count >= MULTIPROCESS_THRESHOLD and forkable:
-            return {"procs": procs, "multisegment": True, **_WRITER}
-        return dict(_WRITER)
-
-    def _update(self, current: tuple[Any, state.Manifest], listing: Any, fingerprint: str,
+    def _update(self, current: Current, listing: Any, fingerprint: str,
                 started_ns: int) -> state.Changes:
         """Reindex what changed since the manifest, and record it."""
         opened, manifest = current
@@ -323,23 +229,8 @@ class SearchIndex:
                 for entry in state.stale_entries(manifest.files, entries)]
         changes = state.classify(manifest.files, {e.path for e in entries}, read)
         notes = {entry.path: note for entry, note, _ in read}
-        lengths = dict(manifest.lengths)
         if changes.reindexed or changes.removed:
-            with opened.reader() as reader:  # what goes away no longer counts
-                length_totals(reader, _docnums(reader, {*changes.removed, *changes.reindexed}),
-                              -1, lengths)
-            writer = opened.writer(**_WRITER)
-            try:
-                for path in changes.removed:
-                    writer.delete_by_term("path", path)
-                for path in changes.reindexed:
-                    writer.update_document(**document(notes[path]))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            with opened.reader() as reader:
-                length_totals(reader, _docnums(reader, set(changes.reindexed)), 1, lengths)
+            opened.update(changes.removed, [notes[path] for path in changes.reindexed])
         files = dict(manifest.files)
         for path in changes.removed:
             files.pop(path, None)
@@ -347,9 +238,9 @@ class SearchIndex:
             state.record(files, entry, digest, started_ns)
         folder = state.current_folder(self.root)
         assert folder is not None
-        updated = state.Manifest.of(opened.latest_generation(), fingerprint, files, lengths)
-        state.save_manifest(folder, updated)
-        self._use((opened, updated))
+        updated = state.Manifest.of(opened.state, fingerprint, files)
+        state.save_manifest(folder, updated, self.backend.files)
+        self._current = (opened, updated)
         return changes
 
     # -- searching
@@ -357,107 +248,46 @@ class SearchIndex:
     def search(self, text: str, *, limit: int | None = 10, snippets: bool = True,
                count: bool = True) -> Results:
         """The notes matching ``text`` (docs/search.md), best first (then by
-        path), with the number of matches in all unless ``count`` is False
-        (it costs a pass)."""
-        query = parse_query(text, self._current_index().schema, self._fields())
-        return self._recovering(lambda: self._search(query, limit, snippets, count))
+        path), with the number of matches in all unless ``count`` is False."""
+        def read(path: str) -> Note:
+            return read_note(self.vault, path)
+
+        return self._recovering(lambda index: index.search(
+            text, limit=limit, snippets=snippets, count=count, read=read))
 
     def related(self, path: str, *, limit: int = 10) -> list[Hit]:
         """The notes closest in content to the note at ``path``, linked or not."""
         body = read_note(self.vault, path).body
-        return self._recovering(lambda: self._related(path, body, limit))
+        return self._recovering(lambda index: index.related(path, body, limit=limit))
 
     def close(self) -> None:
-        """Release the searcher (files stay open otherwise)."""
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        """Release the index's files (they stay open otherwise)."""
+        if self._current is not None:
+            self._current[0].close()
 
-    def _current_index(self) -> Any:
-        if self._index is None:
+    def _index(self) -> OpenIndex:
+        if self._current is None:
             raise RuntimeError("call sync() before searching")
-        return self._index
+        return self._current[0]
 
-    def _reader(self) -> Any:
-        if self._searcher is None:
-            lengths = self._manifest.lengths if self._manifest else {}
-            self._searcher = self._current_index().searcher(weighting=VaultBM25F(lengths))
-        return self._searcher
-
-    def _fields(self) -> set[str]:
-        return self._recovering(lambda: set(self._reader().reader().indexed_field_names()))
-
-    def _recovering(self, action: Callable[[], Any]) -> Any:
+    def _recovering(self, action: Callable[[OpenIndex], T]) -> T:
         """Run a read of the index; if reading its files fails (a damaged
-        index), rebuild it (with a notice) and run the read again."""
+        index, as the backend tells), rebuild it (with a notice) and run the
+        read again. Any other error is raised as it is."""
         try:
-            return action()
-        except DAMAGE_ERRORS as err:
-            if isinstance(err, QueryError) or not _from_reading(err):
+            return action(self._index())
+        except Exception as err:
+            why = self.backend.damage(err)
+            if why is None:
                 raise
             self.close()
-            self._index = None
+            self._current = None
             self.root = state.checked_root(self.vault, create=True)
             with self._write_lock() as locked:
                 if not locked:
                     raise IndexBusy("the search index is damaged and another zettel "
                                     "process is writing it; try again shortly") from err
-                self.notices.append(f"rebuilt the search index: it is unreadable "
-                                    f"({type(err).__name__}: {err})")
+                self.notices.append(f"rebuilt the search index: {why}")
                 self._rebuild(scan_folder(self.vault), time.time_ns(), None)
                 self._clean_up()
-            return action()
-
-    def _search(self, query: wq.Query, limit: int | None, snippets: bool,
-                count: bool) -> Results:
-        searcher = self._reader()
-        top = limit or max(1, searcher.doc_count_all())
-        # A phrase is checked note by note either way: one pass that sees every
-        # match counts them too. Otherwise the search skips what cannot reach
-        # the top, and the count, when asked, comes from the posting lists.
-        exact = count and has_phrase(query)
-        collector = RankedCollector(limit=top, usequality=not exact, replace=0 if exact else 10)
-        searcher.search_with_collector(query, collector)
-        found = collector.results()
-        total = None
-        if count:
-            seen_all = exact or len(collector.items) < top  # nothing was skipped
-            total = collector.total if seen_all else count_matches(searcher, query)
-        found.query_terms = functools.cache(found.query_terms)  # expanded once, not per hit
-        found.highlighter = highlight.Highlighter(
-            fragmenter=highlight.ContextFragmenter(maxchars=100, surround=40),
-            formatter=_Marks(), order=highlight.FIRST)
-        hits = []
-        for hit in found:
-            snippet = Snippet("")
-            if snippets:
-                note = read_note(self.vault, hit["path"])
-                marked = hit.highlights("body", text=note.body, top=2)
-                snippet = marked if isinstance(marked, Snippet) and marked.text else \
-                    leading_snippet(note.body)
-                if snippet.line is not None:
-                    snippet = Snippet(snippet.text, snippet.marks, snippet.line + note.body_line)
-            hits.append(Hit(hit["path"], hit.get("id"), hit["title"], hit.score, snippet))
-        return Results(hits, total)
-
-    def _related(self, path: str, body: str, limit: int) -> list[Hit]:
-        searcher = self._reader()
-        docnum = searcher.document_number(path=path)
-        if docnum is None:
-            return []
-        terms = key_terms(searcher.reader(), "body", body, 12)
-        if not terms:
-            return []
-        query = wq.Or([wq.Term("body", word, boost=weight) for word, weight in terms])
-        collector = RankedCollector(limit=limit + 1)
-        searcher.search_with_collector(query, collector)
-        return [Hit(h["path"], h.get("id"), h["title"], h.score)
-                for h in collector.results() if h.docnum != docnum][:limit]
-
-
-def _docnums(reader: Any, paths: set[str]) -> list[int]:
-    """The numbers of the (undeleted) notes at ``paths`` in ``reader``."""
-    field = reader.schema["path"]
-    keys = [field.to_bytes(path) for path in sorted(paths)]
-    return [docnum for key in keys if ("path", key) in reader
-            for docnum in reader.postings("path", key).all_ids()]
+            return action(self._index())

@@ -1,7 +1,9 @@
-"""What a search takes and gives, without Whoosh: errors, documents, results.
+"""What a search takes and gives, without Whoosh: errors, the query language
+parsed into a tree, results.
 
-`zettel.search` (the one module that imports Whoosh) builds on these; the
-command line and the TUI can use them without loading Whoosh.
+Engine-neutral: the search engine (`zettel.search_whoosh`) turns the tree into
+its own queries and gives these results; the command line and the TUI use
+them without loading Whoosh.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zettel.index_state import Changes
-from zettel.model import Note
-from zettel.textfold import field_key
 
 
 class QueryError(ValueError):
@@ -23,52 +23,8 @@ class IndexBusy(RuntimeError):
     """There is no index yet and another process is building it."""
 
 
-def _flatten(value: Any) -> str:
-    if isinstance(value, dict):
-        return "\n".join(_flatten(v) for v in value.values())
-    if isinstance(value, list | tuple | set):
-        return "\n".join(_flatten(v) for v in value)
-    return "" if value is None else str(value)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _text(value: str) -> str:
-    """Text that can be written as UTF-8: a lone surrogate (a file name that is
-    not UTF-8 gives one to a title) becomes U+FFFD."""
-    return _SURROGATE.sub("\ufffd", value)
-
-
-#: The longest field name (in UTF-8 bytes) a front-matter key gets: Whoosh
-#: names a file after each field, and a file name has at most 255 bytes.
-MAX_FIELD_BYTES = 200
-
-
-def _own_field(name: str) -> bool:
-    try:
-        return len(name.encode("utf-8")) <= MAX_FIELD_BYTES
-    except UnicodeEncodeError:  # a lone surrogate
-        return False
-
-
-def document(note: Note) -> dict[str, str]:
-    """The Whoosh document of a note. Its path is kept as it is (surrogates
-    included: the index's path field stores them); other values are `_text`.
-    A key too long to name a file is searched with ``meta:`` and plain words only."""
-    meta = {f"meta_{field_key(key)}": _flatten(value) for key, value in note.meta.items()
-            if field_key(key)}
-    if note.thumbnail:
-        meta["meta_thumbnail"] = note.thumbnail
-    tags, types, values = "\n".join(note.tags), "\n".join(note.types), "\n".join(meta.values())
-    doc = {"path": note.path, "title": note.title, "aliases": "\n".join(note.aliases),
-           "tag": tags, "type": types, "meta": values,
-           "body": "\n".join((note.body, tags, types, values)),
-           **{name: value for name, value in meta.items() if _own_field(name)}}
-    if note.id:
-        doc["id"] = note.id
-    return {key: value if key == "path" else _text(value) for key, value in doc.items()
-            if value}
+class DamagedIndex(Exception):
+    """An index whose files cannot be used: the message says why (it is rebuilt)."""
 
 
 #: How deep a query may nest (parentheses and NOTs), and how many words it may hold.

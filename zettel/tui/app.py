@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SuspendNotSupported
@@ -38,6 +38,7 @@ from zettel.vault import Vault, VaultError
 
 if TYPE_CHECKING:
     from zettel.search_model import Results
+    from zettel.search_protocol import SearchEngine
 
 #: Where the files cannot be watched, how often they are compared with what is shown (s).
 WATCH_EVERY = 1.0
@@ -94,7 +95,7 @@ class ZettelApp(App[None]):
         #: on, the index is being built or brought in step, or it could not be).
         self.search_ready = threading.Event()
         self._watch = watch
-        self._index: Any = None
+        self._index: SearchEngine | None = None
         self._index_lock = threading.Lock()
         self._index_status = ""
         self._stop = threading.Event()
@@ -204,7 +205,7 @@ class ZettelApp(App[None]):
                     self.call_from_thread(self._status, self._index_status)
 
         with self._index_lock:
-            index = self._index or SearchIndex(self.model.root, procs=1)
+            index: SearchEngine = self._index or SearchIndex(self.model.root, procs=1)
             try:
                 index.sync(progress=progress)
             except Exception as err:  # noqa: BLE001 - a bug too: said, and the rest works
@@ -229,7 +230,7 @@ class ZettelApp(App[None]):
         if self._index is None:
             raise RuntimeError(self._index_status or "the search index is being built…")
         with self._index_lock:
-            return self._index.search(text, limit=30, count=False)  # type: ignore[no-any-return]
+            return self._index.search(text, limit=30, count=False)
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_files(self) -> None:
