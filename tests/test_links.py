@@ -210,17 +210,6 @@ def test_utf16_file_offsets_count_characters() -> None:
     assert written(data) == [("wiki", "[[x|y]]", "x", "y", None, ())]
 
 
-@pytest.mark.parametrize(("text", "body_line", "offsets", "expected"), [
-    ("a\rb\r\nc [[x]]", 1, [0, 2, 3, 4, 5], [0, 2, 3, 5, 6]),  # a lone CR keeps its place
-    ("\ufeff---\r\n---\r\n\r\nx", 3, [0, 1, 2], [11, 13, 14]),
-    ("---\ntitle: t\n---", 4, [0], [16]),  # closed on the last line: an empty body
-])
-def test_body_to_file(text: str, body_line: int, offsets: list[int],
-                      expected: list[int]) -> None:
-    at = body_to_file(text, body_line)
-    assert [at(offset) for offset in offsets] == expected
-
-
 _PIECES = ["[[", "]]", "[", "]", "(", ")", "!", "|", "\\", "#", "<", ">", ":", " ", "\n",
            "`", "```\n", "x", "é", "%20", ".md", "http://a.b", "[r]", "[r]: ", "^", "\t"]
 

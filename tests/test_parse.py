@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zettel.parse import decode, id_from_filename, is_timestamp_id, parse_bytes, parse_text
+from zettel.parse import (
+    body_to_file,
+    decode,
+    id_from_filename,
+    is_timestamp_id,
+    parse_bytes,
+    parse_text,
+)
+from zettel.vault import open_vault
 
 
 def kinds(note) -> list[str]:
@@ -285,3 +294,34 @@ def test_front_matter_indented_beyond_reason_is_refused_before_yaml_reads_it() -
     note = parse_text("a.md", "---\ntitle: T\na:\n" + "- " * 300 + "x\n---\nbody [[b]]")
     assert [(p.kind, p.line) for p in note.problems] == [("yaml-error", 4)]
     assert note.meta == {} and note.title == "a" and note.links[0].target == "b"
+
+
+@pytest.mark.parametrize(("text", "body_line", "offsets", "expected"), [
+    ("a\rb\r\nc [[x]]", 1, [0, 2, 3, 4, 5], [0, 2, 3, 5, 6]),  # a lone CR keeps its place
+    ("\ufeff---\r\n---\r\n\r\nx", 3, [0, 1, 2], [11, 13, 14]),
+    ("---\ntitle: t\n---", 4, [0], [16]),  # closed on the last line: an empty body
+])
+def test_body_to_file_counts_the_bom_and_crlf_of_the_file(text: str, body_line: int,
+                                                         offsets: list[int],
+                                                         expected: list[int]) -> None:
+    at = body_to_file(text, body_line)
+    assert [at(offset) for offset in offsets] == expected
+
+
+def test_spans_survive_the_parse_cache(make_vault) -> None:  # type: ignore[no-untyped-def]
+    data = "\ufeff---\r\ntitle: A\r\n---\r\nSee [it][r] and [[b#Part|B]].\r\n\r\n[r]: c.md\r\n"
+    root = make_vault({"a.md": data.encode("utf-8")})
+    old = os.stat(root / "a.md").st_mtime_ns - 10_000_000_000  # out of the racy window
+    os.utime(root / "a.md", ns=(old, old))
+    assert open_vault(root).stats.parsed == 1
+    again = open_vault(root)
+    assert again.stats.cached == 1
+    note = again.notes[0]
+    at = body_to_file(data, note.body_line)
+
+    def cut(span: tuple[int, int] | None) -> str | None:
+        return None if span is None else data[at(span[0]) : at(span[1])]
+
+    assert [(cut(link.span), cut(link.target_span), cut(link.label_span), cut(link.heading_span),
+             [cut(use) for use in link.uses]) for link in note.links] == [
+        ("[[b#Part|B]]", "b", "B", "Part", []), ("[r]: c.md", "c.md", "r", None, ["[r]"])]
