@@ -13,7 +13,7 @@ imports python-frontmatter and networkx, loads every note with
 
 Beside each figure, **after imports**: the median wall time minus the median
 time of a process that only imports what that command imports
-(``python -c "import zettel.cli"``, or ``import zettel.cli, zettel.search``
+(``python -c "import zettel.cli"``, or ``import zettel.cli, zettel.search_whoosh``
 for search), i.e. roughly the work itself.
 
 - ``check-cold``: ``zettel check`` with no cache (the cache folder removed first);
@@ -75,7 +75,7 @@ def commands(vault: Path, note: str) -> dict[str, list[str]]:
     table = {
         "python": [py, "-c", "pass"],
         "import-cli": [py, "-c", "import zettel.cli"],
-        "import-search": [py, "-c", "import zettel.cli, zettel.search"],
+        "import-search": [py, "-c", "import zettel.cli, zettel.search_whoosh"],
         "naive": [py, "-c", NAIVE, v],
         "check-cold": [z, "check", v],
         "check-warm": [z, "check", v],
