@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -498,3 +500,21 @@ def test_snippet_pieces() -> None:
     assert snippet.pieces() == [("a ", False), ("slip", True), (" ", False), ("box", True),
                                 (" here", False)]
     assert Snippet("plain").pieces() == [("plain", False)]
+
+
+def test_a_search_process_loads_nothing_whoosh_would_not_use(sample_vault: Path) -> None:
+    """Whoosh imports asyncio, urllib.request (http, email, ssl) and its English
+    morphology table whether used or not; a ``zettel search`` loads none of them,
+    and finds what it finds with them."""
+    unused = ["asyncio", "urllib.request", "http.client", "ssl", "whoosh.lang.morph_en",
+              "cached_property"]
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: print(sorted(set({unused!r}) & set(sys.modules)), "
+            "file=sys.stderr))\n"
+            f"sys.argv = ['zettel', 'search', 'slip box', {str(sample_vault)!r}, '--json']\n"
+            "from zettel.cli import main\nmain()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+    found = json.loads(result.stdout)
+    assert found["total"] == 5 and found["hits"][0]["path"] == "20240105093000.md"  # Zettelkasten
