@@ -6,7 +6,7 @@ Writes a note of ``--mb`` megabytes (front matter, then a link on every line:
 wiki links, labelled ones, embeds and Markdown links in turn, with 1,000
 reference definitions at the end; with ``--plain``, an ``[[id]]`` on each
 line) and times, in a fresh interpreter each time, the
-whole process that imports `zettel.vault` and reads and parses it with
+whole process that imports `zettel.vault.scan` and reads and parses it with
 `read_note`: start-up and imports included, as a person waits for it. The
 after-import time of the read and parse is printed beside it. Scanning links
 used to be quadratic in the size of a note (about 2 s for 1 MB, 23 s for 4 MB).
@@ -57,7 +57,7 @@ def write_note(folder: Path, megabytes: int, mixed: bool = True) -> tuple[int, i
 def run_once(folder: Path) -> dict[str, float]:
     """In this process: read and parse the note; returns the figures."""
     t0 = time.perf_counter()
-    from zettel.vault import read_note
+    from zettel.vault.scan import read_note
 
     t1 = time.perf_counter()
     note = read_note(folder, NOTE)

@@ -13,7 +13,7 @@ imports python-frontmatter and networkx, loads every note with
 
 Beside each figure, **after imports**: the median wall time minus the median
 time of a process that only imports what that command imports
-(``python -c "import zettel.cli"``, or ``import zettel.cli, zettel.search_whoosh``
+(``python -c "import zettel.cli.main"``, or ``import zettel.cli.main, zettel.search.whoosh.engine``
 for search), i.e. roughly the work itself.
 
 - ``check-cold``: ``zettel check`` with no cache (the cache folder removed first);
@@ -74,8 +74,8 @@ def commands(vault: Path, note: str) -> dict[str, list[str]]:
     z, py, v = zettel_script(), sys.executable, str(vault)
     table = {
         "python": [py, "-c", "pass"],
-        "import-cli": [py, "-c", "import zettel.cli"],
-        "import-search": [py, "-c", "import zettel.cli, zettel.search_whoosh"],
+        "import-cli": [py, "-c", "import zettel.cli.main"],
+        "import-search": [py, "-c", "import zettel.cli.main, zettel.search.whoosh.engine"],
         "naive": [py, "-c", NAIVE, v],
         "check-cold": [z, "check", v],
         "check-warm": [z, "check", v],

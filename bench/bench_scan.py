@@ -48,8 +48,9 @@ def run_mode(mode: str, vault: Path) -> dict[str, float]:
         import frontmatter
         import networkx as nx
     elif mode != "read":
-        from zettel.check import analyze, check_vault, graph_of
-        from zettel.vault import open_vault
+        from zettel.core.check import analyze
+        from zettel.vault.facts import check_vault, graph_of
+        from zettel.vault.scan import open_vault
     t1 = time.perf_counter()
     if mode == "read":
         total = 0

@@ -48,8 +48,8 @@ QUERIES = (
 
 def run_mode(mode: str, vault: Path) -> dict[str, float]:
     """One timing in this process."""
-    from zettel.check import check_vault
-    from zettel.search import SearchIndex
+    from zettel.search.keeper import SearchIndex
+    from zettel.vault.facts import check_vault
 
     started = time.perf_counter()
     if mode in ("cold-scan", "warm-scan"):
@@ -61,7 +61,7 @@ def run_mode(mode: str, vault: Path) -> dict[str, float]:
 
 def run_queries(vault: Path, passes: int) -> dict[str, list[float]]:
     """Latency of each query, ``passes`` times, on an index opened once."""
-    from zettel.search import SearchIndex
+    from zettel.search.keeper import SearchIndex
 
     index = SearchIndex(vault)
     index.sync()
@@ -79,7 +79,7 @@ def profile(vault: Path, query: str) -> None:
     import cProfile
     import pstats
 
-    from zettel.search import SearchIndex
+    from zettel.search.keeper import SearchIndex
 
     index = SearchIndex(vault)
     index.sync()
@@ -127,7 +127,7 @@ def time_cli(vault: Path, passes: int) -> list[float]:
     times = []
     for _ in range(passes):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "zettel.cli", "search", "graphe système",
+        subprocess.run([sys.executable, "-m", "zettel.cli.main", "search", "graphe système",
                         str(vault)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        check=True,
                        env={**os.environ, "PYTHONPATH": str(HERE.parent)})
@@ -205,7 +205,7 @@ def main() -> None:
     med = {m: statistics.median(v) for m, v in results.items()}
     ours = [t for ts in queries.values() for t in ts]
     theirs = [t for ts in rg.values() for t in ts]
-    from zettel import index_state
+    from zettel.search import state as index_state
 
     folder = index_state.current_folder(index_state.index_root(vault))
     assert folder is not None

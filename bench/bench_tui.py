@@ -146,8 +146,8 @@ def main() -> None:
     if args.run == "keys":
         print(json.dumps(run_keys(vault)))
         return
-    from zettel.check import check_vault
-    from zettel.search import SearchIndex
+    from zettel.search.keeper import SearchIndex
+    from zettel.vault.facts import check_vault
 
     check_vault(vault)  # the parse cache, as after any use of zettel
     SearchIndex(vault).sync()

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import ROOT, MakeVault
 
 import zettel
-from zettel.cli import main
+from zettel.cli.main import main
 
 
 def doc_blocks() -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import MakeVault
 
-from zettel.check import check_vault
+from zettel.vault.facts import check_vault
 
 
 def problems(root: Path) -> list[tuple[str, str, int | None]]:
@@ -101,7 +101,7 @@ def test_json_report_shape(make_vault: MakeVault) -> None:
 
 
 # "Did you mean": candidates close to the target (or the label), ranked with the paragraph
-# around the link; no suggestion unless one candidate is clearly best (zettel.suggest).
+# around the link; no suggestion unless one candidate is clearly best (zettel.core.suggest).
 
 ATOMIC, LUHMANN, OTLET = "20240105101501", "20240105101600", "20240105102510"
 TYPO = "20240105101500"  # one edit from ATOMIC and from LUHMANN, two from OTLET
@@ -220,7 +220,7 @@ def test_no_title_suggestion_when_nothing_is_clearly_close(make_vault: MakeVault
 def test_suggestions_through_the_cli(make_vault: MakeVault) -> None:
     from click.testing import CliRunner
 
-    from zettel.cli import main
+    from zettel.cli.main import main
 
     root = make_vault({**ID_NOTES, "lehman.md": note("Lehman"), "log.md": note("Reading log", body=(
         f"Niklas Luhmann kept his slip box for forty years [[{TYPO}]].\n\n"
@@ -246,7 +246,7 @@ def test_a_note_is_never_suggested_for_its_own_link(make_vault) -> None:
         "b.md": "---\nid: '20240505050505'\ntitle: Beta\n---\nSee [[20240505050506]].\n",
         "c.md": "---\nid: '20240505050507'\ntitle: Gamma\n---\n[[Alpha]] [[Beta]]\n",
     })
-    from zettel.check import check_vault
+    from zettel.vault.facts import check_vault
 
     report, _ = check_vault(vault, use_cache=False)
     suggestions = {(p.path, p.target): p.suggestion for p in report.problems
@@ -255,7 +255,7 @@ def test_a_note_is_never_suggested_for_its_own_link(make_vault) -> None:
                            ("b.md", "20240505050506"): "20240505050507"}
 
 
-# The registry of problem kinds (zettel.problems): one place for names, severities, order and
+# The registry of problem kinds (zettel.core.problems): one place for names, severities, order and
 # meanings, read by the checker, `check --help`, the TUI and docs/format.md.
 
 EVERY_KIND_VAULT = {
@@ -276,7 +276,7 @@ EVERY_KIND_VAULT = {
 def test_counts_and_severities_follow_the_registry(make_vault: MakeVault) -> None:
     from click.testing import CliRunner
 
-    from zettel.cli import main
+    from zettel.cli.main import main
 
     root = make_vault(EVERY_KIND_VAULT)
     result = CliRunner().invoke(main, ["check", "--json", "--no-cache", str(root)],
@@ -309,8 +309,8 @@ def test_problems_of_one_line_are_listed_in_registry_order(make_vault: MakeVault
 
 
 def test_a_problem_of_an_unknown_kind_cannot_be_made() -> None:
-    from zettel.model import Problem
-    from zettel.problems import UnknownProblemKind
+    from zettel.core.model import Problem
+    from zettel.core.problems import UnknownProblemKind
 
     assert Problem("broken-link", "a.md", "x").severity == "error"
     for typo in ("broken_link", "Broken-link", "warning", ""):
@@ -325,7 +325,7 @@ def test_a_problem_of_an_unknown_kind_cannot_be_made() -> None:
 def test_check_help_lists_every_kind_with_its_severity_and_meaning() -> None:
     from click.testing import CliRunner
 
-    from zettel.cli import main
+    from zettel.cli.main import main
 
     text = CliRunner().invoke(main, ["check", "--help"], catch_exceptions=False).stdout
     errors, warnings = text.split("Errors (exit 1):")[1].split("Warnings (exit 1 with --strict):")
@@ -354,7 +354,7 @@ def format_md_kinds() -> list[tuple[str, str, str]]:
 
 
 def test_the_table_of_docs_format_md_is_the_registry() -> None:
-    from zettel.problems import KINDS
+    from zettel.core.problems import KINDS
 
     assert format_md_kinds() == [(k.name, k.severity, k.meaning) for k in KINDS.values()]
     assert [k.order for k in KINDS.values()] == list(range(len(KINDS)))

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import MakeVault
 
-from zettel.cli import main
+from zettel.cli.main import main
 
 VAULT = {
     "hub.md": "---\ntitle: Hub\nid: \"20200101000000\"\ntypes: [concept]\ntags: [données, idée]\n"
@@ -182,7 +182,7 @@ def test_graph_export(runner: CliRunner, vault: Path, tmp_path: Path) -> None:
 
 
 def test_installed_command_runs(vault: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "zettel.cli", "check", "--json", str(vault)],
+    result = subprocess.run([sys.executable, "-m", "zettel.cli.main", "check", "--json", str(vault)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1 and json.loads(result.stdout)["notes"] == 3
 
@@ -195,7 +195,7 @@ def test_a_file_name_that_is_not_utf8_never_crashes(tmp_path: Path) -> None:
     (root / "b.md").write_text("[[caf]]", encoding="utf-8")
 
     def zettel(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "zettel.cli", *args], capture_output=True,
+        return subprocess.run([sys.executable, "-m", "zettel.cli.main", *args], capture_output=True,
                               text=True, check=False)
 
     text = zettel("check", str(root))

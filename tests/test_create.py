@@ -17,9 +17,10 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from zettel.cli import main
-from zettel.config import Config, UserSettings
-from zettel.create import (
+from zettel.cli.main import main
+from zettel.core.parse import parse_bytes
+from zettel.vault.config import Config, UserSettings
+from zettel.vault.create import (
     CreateError,
     Editor,
     EditorError,
@@ -28,7 +29,6 @@ from zettel.create import (
     new_note,
     slugify,
 )
-from zettel.parse import parse_bytes
 
 NOON = datetime(2023, 9, 27, 14, 2, 47, 123456)
 
@@ -248,7 +248,7 @@ PATTERNS = ("{id}.md", "{id}-{slug}.md", "{slug}.md")
 # used by five processes).
 _FORK_AND_CREATE = """
 import os, sys, traceback
-from zettel.cli import main
+from zettel.cli.main import main
 go, start = os.pipe()
 children = []
 for n in range(int(sys.argv[1])):

@@ -1,5 +1,5 @@
 """`show`, `orphans`, `broken` and `tags` remember what they need of the graph
-(zettel.facts) while no file changes, and follow every change."""
+(zettel.vault.facts) while no file changes, and follow every change."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from zettel.cli import main
+from zettel.cli.main import main
 
 OLD = 1_600_000_000  # an mtime well in the past: the memo is kept only for settled files
 

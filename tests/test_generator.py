@@ -7,8 +7,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from zettel.check import check_vault, graph_of
-from zettel.vault import open_vault
+from zettel.vault.facts import check_vault, graph_of
+from zettel.vault.scan import open_vault
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
 

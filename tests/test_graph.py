@@ -10,8 +10,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from zettel.graph import KnowledgeGraph
-from zettel.parse import parse_text
+from zettel.core.graph import KnowledgeGraph
+from zettel.core.parse import parse_text
 
 
 def graph_of(files: dict[str, str]) -> KnowledgeGraph:
@@ -113,8 +113,8 @@ def test_xml_exports_are_well_formed_with_control_characters(fmt: str) -> None:
 def test_many_links_between_two_notes_are_one_edge_in_file_order(make_vault) -> None:
     lines = "\n".join(f"[[B]] then [[cite:C]] on line {i}" for i in range(3000))
     vault = make_vault({"a.md": "# A\n" + lines, "b.md": "# B\n", "c.md": "# C\n"})
-    from zettel.check import graph_of
-    from zettel.vault import open_vault
+    from zettel.vault.facts import graph_of
+    from zettel.vault.scan import open_vault
 
     graph = graph_of(open_vault(vault, use_cache=False))
     edge = graph.graph.edges["a.md", "b.md"]

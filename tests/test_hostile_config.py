@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import MakeVault, wait_until
 
-from zettel.cli import main
+from zettel.cli.main import main
 
 NOTE = "---\ntitle: A\nid: '20200101000000'\n---\nSee [[20200101000000]].\n"
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
@@ -26,7 +26,7 @@ def zettel(*args: str, env: dict[str, str] | None = None) -> Result:
 
 def zettel_process(*args: str) -> subprocess.CompletedProcess[str]:
     """The zettel command in its own process (a hang then fails the test, not the run)."""
-    return subprocess.run([sys.executable, "-m", "zettel.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "zettel.cli.main", *args], capture_output=True,
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 

@@ -14,7 +14,7 @@ from conftest import MakeVault, wait_until
 from test_tui import running, wait_for
 from textual.widgets import DataTable
 
-from zettel.cli import main
+from zettel.cli.main import main
 from zettel.tui.screens import ProblemsScreen, SearchScreen
 
 OSC52 = "\x1b]52;c;SGVsbG8=\x07"  # writes "Hello" to the clipboard

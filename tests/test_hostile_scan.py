@@ -21,16 +21,16 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, MakeVault
 
-from zettel import cache
-from zettel.cli import main
-from zettel.vault import open_vault
+from zettel.cli.main import main
+from zettel.vault import cache
+from zettel.vault.scan import open_vault
 
 GUARD = 60  # seconds before a child process counts as hung
 
 
 def zettel(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``zettel ARGS`` as a child process."""
-    return subprocess.run([sys.executable, "-m", "zettel.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "zettel.cli.main", *args], capture_output=True,
                           text=True, check=False, timeout=GUARD, cwd=cwd,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
 
@@ -69,7 +69,7 @@ def test_a_file_swapped_for_a_fifo_after_listing_does_not_block(make_vault: Make
     root = make_vault({"a.md": "[[x]]", "x.md": "a note, for now"})
     script = (
         "import os, sys\n"
-        "from zettel.vault import open_vault, read_note, scan_folder\n"
+        "from zettel.vault.scan import open_vault, read_note, scan_folder\n"
         "root = sys.argv[1]\n"
         "listing = scan_folder(__import__('pathlib').Path(root))\n"
         "os.unlink(os.path.join(root, 'x.md'))\n"

@@ -22,10 +22,12 @@ from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
 from whoosh.system import pack_int
 
-from zettel import index_state, search_schema, search_whoosh
-from zettel.cli import main
-from zettel.index_files import index_load, index_loads
-from zettel.search import SearchIndex
+from zettel.cli.main import main
+from zettel.search import state as index_state
+from zettel.search.files import index_load, index_loads
+from zettel.search.keeper import SearchIndex
+from zettel.search.whoosh import engine as search_whoosh
+from zettel.search.whoosh import schema as search_schema
 
 NOTES = {
     "apple.md": "---\ntitle: Apple\nid: \"20240101000001\"\ntags: [fruit]\n---\n"
@@ -160,7 +162,7 @@ def test_a_planted_table_of_contents_in_a_whole_process(make_vault: MakeVault,
     root = make_vault(NOTES)
     marker = tmp_path / "planted-toc-ran"
     plant(root, "table of contents", marker)
-    done = subprocess.run([sys.executable, "-m", "zettel.cli", "search", "apple", str(root)],
+    done = subprocess.run([sys.executable, "-m", "zettel.cli.main", "search", "apple", str(root)],
                           capture_output=True, text=True, check=False, cwd=tmp_path)
     assert not marker.exists()
     assert done.returncode == 0, done.stderr

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-CORE = ["zettel", "zettel.model", "zettel.parse", "zettel.body", "zettel.vault", "zettel.cache",
-        "zettel.resolve", "zettel.graph", "zettel.check", "zettel.create", "zettel.config",
-        "zettel.cli"]
+CORE = ["zettel", "zettel.core.model", "zettel.core.parse", "zettel.core.body", "zettel.vault.scan", "zettel.vault.cache",
+        "zettel.core.resolve", "zettel.core.graph", "zettel.core.check", "zettel.vault.create", "zettel.vault.config",
+        "zettel.cli.main"]
 
 
 def test_core_imports_no_ui_library() -> None:
@@ -21,9 +21,9 @@ def test_core_imports_no_ui_library() -> None:
 
 
 def test_whoosh_is_loaded_only_for_search() -> None:
-    code = ("import sys\n" + "".join(f"import {m}\n" for m in CORE + ["zettel.cli_search",
-                                                                        "zettel.index_state",
-                                                                        "zettel.textfold"])
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in CORE + ["zettel.cli.search",
+                                                                        "zettel.search.state",
+                                                                        "zettel.core.textfold"])
             + "print(','.join(sorted(m for m in sys.modules if m.startswith('whoosh'))))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "", f"whoosh loaded without a search: {result.stdout}"
@@ -34,12 +34,13 @@ def test_one_module_imports_whoosh() -> None:
     importers = sorted(str(path.relative_to(package)) for path in package.rglob("*.py")
                        if re.search(r"^\s*(from|import) whoosh\b", path.read_text(encoding="utf-8"),
                                     re.MULTILINE))
-    assert "search_whoosh.py" in importers and all(name.startswith("search") for name in importers)
+    assert "search/whoosh/engine.py" in importers
+    assert all(name.startswith("search/whoosh/") for name in importers), importers
 
 
 #: What each command may not load when the caches let it skip the work.
-HEAVY = ("networkx", "rapidfuzz", "yaml", "whoosh", "textual", "rich", "zettel.suggest",
-         "zettel.search", "zettel.create", "concurrent.futures")
+HEAVY = ("networkx", "rapidfuzz", "yaml", "whoosh", "textual", "rich", "zettel.core.suggest",
+         "zettel.search.keeper", "zettel.vault.create", "concurrent.futures")
 
 
 def _loaded_by(args: list[str]) -> set[str]:
@@ -54,7 +55,7 @@ def _loaded_by(args: list[str]) -> set[str]:
             f"    print(sorted(real & set({HEAVY!r})), file=sys.stderr)\n"
             "atexit.register(report)\n"
             f"sys.argv = ['zettel', *{args!r}]\n"
-            "from zettel.cli import main\nmain()\n")
+            "from zettel.cli.main import main\nmain()\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     return set(eval(result.stderr.strip().splitlines()[-1]))  # noqa: S307 - our own print
 

@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 from conftest import MakeVault
 
-from zettel import index_state, search, search_whoosh
-from zettel.index_state import FileKinds
-from zettel.model import Note
-from zettel.search import Hit, IndexBusy, Results, SearchIndex
+from zettel.core.model import Note
+from zettel.search import keeper as search
+from zettel.search import state as index_state
+from zettel.search.keeper import Hit, IndexBusy, Results, SearchIndex
+from zettel.search.state import FileKinds
+from zettel.search.whoosh import engine as search_whoosh
 
 NOTES = {f"n{i}.md": f"---\ntitle: Note {i}\n---\nword{i} common text\n" for i in range(6)}
 HOUR_AGO = time.time() - 3600
@@ -273,8 +275,8 @@ def test_the_index_ignores_itself_in_git(vault: Path) -> None:
 KILLED = """
 import os, signal, sys
 from whoosh import writing
-from zettel import search_whoosh
-from zettel.search import SearchIndex
+from zettel.search.whoosh import engine as search_whoosh
+from zettel.search.keeper import SearchIndex
 
 where, vault = sys.argv[1], sys.argv[2]
 def die(*args, **kwargs):
@@ -382,8 +384,8 @@ def test_a_bug_while_searching_is_not_taken_for_a_damaged_index(
 
 
 def test_the_engine_neutral_modules_load_no_whoosh() -> None:
-    neutral = ["zettel.search", "zettel.search_protocol", "zettel.search_model",
-               "zettel.index_state", "zettel.index_files"]
+    neutral = ["zettel.search.keeper", "zettel.search.protocol", "zettel.search.model",
+               "zettel.search.state", "zettel.search.files"]
     code = ("import sys\n" + "".join(f"import {m}\n" for m in neutral)
             + "print(sorted(m for m in sys.modules if m.startswith('whoosh')))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -425,7 +427,7 @@ class _GrepIndex:
 
 class _Grep:
     """A search engine of a few lines, to show `SearchIndex` needs no more of one
-    than `zettel.search_protocol.Backend` says."""
+    than `zettel.search.protocol.Backend` says."""
 
     files = FileKinds(data=re.compile(r"notes-\d+\.json"), locks=frozenset(),
                       temporary=re.compile(r"notes-\d+\.tmp"),

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zettel.body import mask_code, scan_body
-from zettel.model import CONTEXT_CHARS, paragraph_at
-from zettel.parse import body_to_file, decode, parse_bytes, parse_text
+from zettel.core.body import mask_code, scan_body
+from zettel.core.model import CONTEXT_CHARS, paragraph_at
+from zettel.core.parse import body_to_file, decode, parse_bytes, parse_text
 
 
 def only(text: str):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zettel.parse import (
+from zettel.core.parse import (
     body_to_file,
     decode,
     id_from_filename,
@@ -17,7 +17,7 @@ from zettel.parse import (
     parse_bytes,
     parse_text,
 )
-from zettel.vault import open_vault
+from zettel.vault.scan import open_vault
 
 
 def kinds(note) -> list[str]:

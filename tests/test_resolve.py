@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from zettel.model import Link, Note
-from zettel.resolve import Resolver
+from zettel.core.model import Link, Note
+from zettel.core.resolve import Resolver
 
 
 def note(path: str, title: str = "", id: str | None = None, aliases: tuple[str, ...] = ()) -> Note:

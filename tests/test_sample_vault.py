@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zettel.check import check_vault, graph_of
-from zettel.vault import open_vault
+from zettel.vault.facts import check_vault, graph_of
+from zettel.vault.scan import open_vault
 
 
 def test_sample_vault_has_exactly_its_planted_problems(sample_vault: Path) -> None:

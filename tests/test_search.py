@@ -15,11 +15,11 @@ from conftest import MakeVault
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zettel import index_state
-from zettel.cli import main
-from zettel.search import QueryError, SearchIndex
-from zettel.search_schema import NoteTokenizer
-from zettel.textfold import field_key, fold, stem, term, term_positions
+from zettel.cli.main import main
+from zettel.core.textfold import field_key, fold, stem, term, term_positions
+from zettel.search import state as index_state
+from zettel.search.keeper import QueryError, SearchIndex
+from zettel.search.whoosh.schema import NoteTokenizer
 
 VAULT = {
     "donnees.md": "---\ntitle: Données ouvertes\nid: \"20230101000001\"\ntypes: [concept]\n"
@@ -456,9 +456,9 @@ def test_word_offsets_point_into_the_text() -> None:
 def test_fast_phrases_agree_with_whoosh(sample_vault: Path, phrase: str) -> None:
     from whoosh import query as wq
 
-    from zettel.search_query import parse_query
-    from zettel.search_rank import VaultBM25F
-    from zettel.search_schema import Storage
+    from zettel.search.whoosh.query import parse_query
+    from zettel.search.whoosh.rank import VaultBM25F
+    from zettel.search.whoosh.schema import Storage
 
     SearchIndex(sample_vault).sync()
     folder = index_state.current_folder(index_state.index_root(sample_vault))
@@ -474,7 +474,7 @@ def test_fast_phrases_agree_with_whoosh(sample_vault: Path, phrase: str) -> None
     def kinds(query: wq.Query) -> set[str]:
         return {type(query).__module__}.union(*(kinds(c) for c in query.children()))
 
-    assert "zettel.search_query" in kinds(fast) and "zettel.search_query" not in kinds(plain)
+    assert "zettel.search.whoosh.query" in kinds(fast) and "zettel.search.whoosh.query" not in kinds(plain)
     ranked = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(fast, limit=None)]
     expected = [(hit["path"], round(hit.score, 6)) for hit in searcher.search(plain, limit=None)]
     searcher.close()
@@ -494,7 +494,7 @@ def test_cli_search_when_the_index_cannot_be_written(make_vault: MakeVault) -> N
 
 
 def test_snippet_pieces() -> None:
-    from zettel.search_model import Snippet
+    from zettel.search.model import Snippet
 
     snippet = Snippet("a slip box here", ((2, 6), (7, 10)))
     assert snippet.pieces() == [("a ", False), ("slip", True), (" ", False), ("box", True),
@@ -512,7 +512,7 @@ def test_a_search_process_loads_nothing_whoosh_would_not_use(sample_vault: Path)
             f"atexit.register(lambda: print(sorted(set({unused!r}) & set(sys.modules)), "
             "file=sys.stderr))\n"
             f"sys.argv = ['zettel', 'search', 'slip box', {str(sample_vault)!r}, '--json']\n"
-            "from zettel.cli import main\nmain()\n")
+            "from zettel.cli.main import main\nmain()\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "[]"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zettel.check import check_vault, graph_of
-from zettel.vault import open_vault
+from zettel.vault.facts import check_vault, graph_of
+from zettel.vault.scan import open_vault
 
 
 def by_name(root: Path) -> dict:

@@ -25,7 +25,7 @@ from textual.dom import DOMNode
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Tree
 
-import zettel.search
+import zettel.search.keeper
 import zettel.tui.app
 import zettel.tui.main_screen
 import zettel.tui.screens
@@ -475,11 +475,11 @@ async def test_works_at_80x24(sample_vault: Path) -> None:
 def test_no_subcommand_opens_the_tui_only_on_a_terminal(sample_vault: Path) -> None:
     import subprocess
 
-    result = subprocess.run([sys.executable, "-m", "zettel.cli", str(sample_vault)],
+    result = subprocess.run([sys.executable, "-m", "zettel.cli.main", str(sample_vault)],
                             capture_output=True, text=True, check=False,
                             env={**os.environ, "ZETTEL_VAULT": ""})
     assert result.returncode == 0 and "Usage:" in result.stdout  # no terminal: help
-    missing = subprocess.run([sys.executable, "-m", "zettel.cli", "no-such-folder"],
+    missing = subprocess.run([sys.executable, "-m", "zettel.cli.main", "no-such-folder"],
                              capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and "No such command" in missing.stderr
 
@@ -549,7 +549,7 @@ async def wait_for(pilot: Pilot[None], app: ZettelApp, text: str) -> str:
 @pytest.mark.parametrize(("planted", "said"), [
     ("zettel.tui.model.open_vault", "Cannot read the vault"),
     ("zettel.tui.model.VaultModel.analyse", "Cannot check the vault"),
-    ("zettel.search.SearchIndex.sync", "Search is unavailable"),
+    ("zettel.search.keeper.SearchIndex.sync", "Search is unavailable"),
     ("watchfiles.watch", "Cannot watch the files"),
     ("zettel.tui.model.VaultModel.changed_on_disk", "Cannot look for changed files"),
 ])
@@ -572,7 +572,7 @@ async def test_a_search_that_fails_says_so(sample_vault: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     failing = threading.Event()
     failing.set()
-    search = zettel.search.SearchIndex.search
+    search = zettel.search.keeper.SearchIndex.search
 
     def fail(*args: Any, **kwargs: Any) -> Any:
         if failing.is_set():
@@ -580,7 +580,7 @@ async def test_a_search_that_fails_says_so(sample_vault: Path,
         return search(*args, **kwargs)
 
     async with running(sample_vault, notifications=True) as (app, pilot):
-        monkeypatch.setattr("zettel.search.SearchIndex.search", fail)
+        monkeypatch.setattr("zettel.search.keeper.SearchIndex.search", fail)
         await pilot.press("slash", *"otlet")
         said = await wait_for(pilot, app, "search failed")
         assert app.is_running and "search failed: IndexError: planted failure" in said

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import MakeVault
 
-from zettel import cache, vault
-from zettel.check import check_vault
-from zettel.config import ConfigError
-from zettel.statedir import UnsafeStateDir
-from zettel.vault import VaultError, open_vault
+from zettel.vault import cache
+from zettel.vault import scan as vault
+from zettel.vault.config import ConfigError
+from zettel.vault.facts import check_vault
+from zettel.vault.scan import VaultError, open_vault
+from zettel.vault.statedir import UnsafeStateDir
 
 
 def paths(root: Path, **kwargs) -> list[str]:

@@ -1,4 +1,4 @@
-"""zettel.write: atomic replacement, exclusive creation and span edits of notes.
+"""zettel.vault.write: atomic replacement, exclusive creation and span edits of notes.
 
 Expected bytes are written out literally; offsets in the tests count characters of
 the file's text decoded as UTF-8, BOM and CR included (the documented contract).
@@ -18,9 +18,9 @@ from conftest import MakeVault
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zettel import cache
-from zettel.cli import main
-from zettel.write import (
+from zettel.cli.main import main
+from zettel.vault import cache
+from zettel.vault.write import (
     Edit,
     EditRefused,
     EditsInterrupted,
@@ -172,7 +172,7 @@ def test_a_file_that_is_not_utf8_is_refused_not_reencoded(make_vault: MakeVault,
     _, ok = read_for_edit(root, "ok.md")
     with pytest.raises(EditRefused, match="'n.md' is not valid UTF-8"):
         read_for_edit(root, "n.md")
-    from zettel.vault import content_digest  # the fingerprint a reader would have made
+    from zettel.vault.scan import content_digest  # the fingerprint a reader would have made
 
     found = (root / "n.md").stat()
     fingerprint = Fingerprint(found.st_size, found.st_mtime_ns, content_digest(data))
@@ -319,7 +319,7 @@ def test_a_crash_before_the_replace_leaves_the_original_and_no_temporary(
 
 
 def test_an_error_while_streaming_leaves_the_original_and_no_temporary(tmp_path: Path) -> None:
-    from zettel.write import AtomicFile
+    from zettel.vault.write import AtomicFile
 
     (tmp_path / "a").write_bytes(b"old")
     with pytest.raises(RuntimeError), AtomicFile(tmp_path / "a") as out:
@@ -433,7 +433,7 @@ def test_edits_then_their_inverse_give_the_original_bytes(
 
 
 def test_a_write_that_need_not_survive_a_crash_is_not_fsynced(tmp_path, monkeypatch) -> None:
-    from zettel import write
+    from zettel.vault import write
 
     synced: list[int] = []
     real = os.fsync

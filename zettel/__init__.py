@@ -26,14 +26,14 @@ _PUBLIC = {
     "AmbiguousName": "zettel.api",
     "BrokenLink": "zettel.api",
     "AmbiguousLink": "zettel.api",
-    "Backlink": "zettel.facts",
-    "Note": "zettel.model",
-    "Link": "zettel.model",
-    "Problem": "zettel.model",
-    "Report": "zettel.check",
-    "VaultError": "zettel.vault",
-    "ConfigError": "zettel.config",
-    "CreateError": "zettel.create",
+    "Backlink": "zettel.vault.facts",
+    "Note": "zettel.core.model",
+    "Link": "zettel.core.model",
+    "Problem": "zettel.core.model",
+    "Report": "zettel.core.check",
+    "VaultError": "zettel.vault.scan",
+    "ConfigError": "zettel.vault.config",
+    "CreateError": "zettel.vault.create",
 }
 
 __all__ = [
@@ -51,12 +51,12 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time, see __getattr__
         Vault,
         open,
     )
-    from zettel.check import Report
-    from zettel.config import ConfigError
-    from zettel.create import CreateError
-    from zettel.facts import Backlink
-    from zettel.model import Link, Note, Problem
-    from zettel.vault import VaultError
+    from zettel.core.check import Report
+    from zettel.core.model import Link, Note, Problem
+    from zettel.vault.config import ConfigError
+    from zettel.vault.create import CreateError
+    from zettel.vault.facts import Backlink
+    from zettel.vault.scan import VaultError
 
 
 def __getattr__(name: str) -> Any:

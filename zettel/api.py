@@ -4,7 +4,7 @@
 a method or property of it, built on first use (the graph and networkx when a
 graph answer is asked for, the Whoosh index when a search is). See
 docs/api.md. The strings it returns are as written in the files: escape them
-(`zettel.display.clean`) before printing them to a terminal.
+(`zettel.core.display.clean`) before printing them to a terminal.
 """
 
 from __future__ import annotations
@@ -14,18 +14,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from zettel.facts import Backlink
-from zettel.model import Link, Note
-from zettel.vault import open_vault
+from zettel.core.model import Link, Note
+from zettel.vault.facts import Backlink
+from zettel.vault.scan import open_vault
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from zettel.check import Report
-    from zettel.graph import KnowledgeGraph
-    from zettel.resolve import Resolver
-    from zettel.search import Hit, SearchIndex
-    from zettel.vault import Vault as Scan
+    from zettel.core.check import Report
+    from zettel.core.graph import KnowledgeGraph
+    from zettel.core.resolve import Resolver
+    from zettel.search.keeper import Hit, SearchIndex
+    from zettel.vault.scan import Vault as Scan
 
 #: What names a note: a `Note`, its vault-relative path, id, file name, title
 #: or alias (a string), or a file path (an `os.PathLike`, inside the vault).
@@ -78,9 +78,9 @@ class Vault:
     parsed and no cache is read or written. The full-text index lives in
     ``.zettel/index/`` either way. The notes are those of the moment the vault
     was read: `reload` reads it again (`new_note` does). Raises
-    `zettel.vault.VaultError` when ``path`` is not a readable folder,
-    `zettel.config.ConfigError` when its settings cannot be used, and
-    `zettel.statedir.UnsafeStateDir` for a ``.zettel`` that is a link or
+    `zettel.vault.scan.VaultError` when ``path`` is not a readable folder,
+    `zettel.vault.config.ConfigError` when its settings cannot be used, and
+    `zettel.vault.statedir.UnsafeStateDir` for a ``.zettel`` that is a link or
     another user's. Close it (or use ``with``) when searching: the index
     keeps files open.
     """
@@ -168,7 +168,7 @@ class Vault:
         if self._knowledge is not None:
             return self._knowledge.resolver
         if self._resolver is None:
-            from zettel.resolve import Resolver  # noqa: PLC0415
+            from zettel.core.resolve import Resolver  # noqa: PLC0415
 
             self._resolver = Resolver(self._scan.notes, self._scan.files,
                                       self._scan.config.extensions)
@@ -178,7 +178,7 @@ class Vault:
 
     def _graph(self) -> KnowledgeGraph:
         if self._knowledge is None:
-            from zettel.check import graph_of  # noqa: PLC0415 - networkx, on first use
+            from zettel.vault.facts import graph_of  # noqa: PLC0415 - networkx, on first use
 
             self._knowledge = graph_of(self._scan)
         return self._knowledge
@@ -212,7 +212,7 @@ class Vault:
     def broken(self) -> list[BrokenLink]:
         """Links that reach no note or file, by source path and position, each
         with its "did you mean" (the rule of `zettel check`)."""
-        from zettel.check import broken_links  # noqa: PLC0415
+        from zettel.core.check import broken_links  # noqa: PLC0415
 
         graph = self._graph()
         found = [BrokenLink(item.source, item.link,
@@ -231,7 +231,7 @@ class Vault:
     def check(self) -> Report:
         """Every problem of the vault, as ``zettel check`` reports them
         (``to_json()`` is its ``--json`` object)."""
-        from zettel.check import analyze  # noqa: PLC0415
+        from zettel.core.check import analyze  # noqa: PLC0415
 
         return analyze(self._graph())
 
@@ -241,7 +241,7 @@ class Vault:
         """The vault's index, brought up to date with the files (only what
         changed is indexed again)."""
         if self._index is None:
-            from zettel.search import SearchIndex  # noqa: PLC0415 - Whoosh, on first use
+            from zettel.search.keeper import SearchIndex  # noqa: PLC0415 - Whoosh, on first use
 
             self._index = SearchIndex(self.root)
         self._index.sync()
@@ -264,8 +264,8 @@ class Vault:
                  tags: Iterable[str] = ()) -> Note:
         """Create a note as ``zettel new`` does (a timestamp id, never over an
         existing file), read the vault again, and return the new note. Raises
-        `zettel.create.CreateError` (a read-only vault, an empty title)."""
-        from zettel.create import new_note  # noqa: PLC0415 - PyYAML, only to write
+        `zettel.vault.create.CreateError` (a read-only vault, an empty title)."""
+        from zettel.vault.create import new_note  # noqa: PLC0415 - PyYAML, only to write
 
         taken = [note.id for note in self._scan.notes if note.id]
         path = new_note(self.root, title, config=self._scan.config, taken_ids=taken,

@@ -1,4 +1,10 @@
-"""The Textual TUI of zettel (`zettel [VAULT]` opens it)."""
+"""The Textual TUI of zettel (`zettel [VAULT]` opens it): `app` (the thin App:
+workers, dialogs, the editor), `main_screen`, `screens`, `widgets` (they talk by
+messages), `model` (what the screens show, without Textual).
+
+May import: Textual (only this package does), `zettel.core`, `zettel.vault`,
+`zettel.search` (through its `SearchEngine` protocol). Never the CLI.
+"""
 
 from __future__ import annotations
 

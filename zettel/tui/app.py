@@ -19,10 +19,8 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.worker import Worker, WorkerState
 
-from zettel.config import STATE_DIR, ConfigError
-from zettel.display import clean, describe
-from zettel.model import count
-from zettel.statedir import UnsafeStateDir
+from zettel.core.display import clean, describe
+from zettel.core.model import count
 from zettel.tui.main_screen import MainScreen
 from zettel.tui.model import History, VaultModel
 from zettel.tui.screens import (
@@ -34,11 +32,13 @@ from zettel.tui.screens import (
     SearchScreen,
 )
 from zettel.tui.widgets import Reader, notice
-from zettel.vault import Vault, VaultError
+from zettel.vault.config import STATE_DIR, ConfigError
+from zettel.vault.scan import Vault, VaultError
+from zettel.vault.statedir import UnsafeStateDir
 
 if TYPE_CHECKING:
-    from zettel.search_model import Results
-    from zettel.search_protocol import SearchEngine
+    from zettel.search.model import Results
+    from zettel.search.protocol import SearchEngine
 
 #: Where the files cannot be watched, how often they are compared with what is shown (s).
 WATCH_EVERY = 1.0
@@ -196,7 +196,7 @@ class ZettelApp(App[None]):
             self.main.status(text)
 
     def _sync_index(self) -> None:
-        from zettel.search import IndexBusy, SearchIndex  # noqa: PLC0415 - Whoosh when needed
+        from zettel.search.keeper import IndexBusy, SearchIndex  # noqa: PLC0415 - Whoosh when needed
 
         def progress(phase: str, done: int, total: int) -> None:
             if total:
@@ -319,7 +319,7 @@ class ZettelApp(App[None]):
     def _create(self, values: tuple[str, tuple[str, ...], tuple[str, ...]] | None) -> None:
         if values is None or self.model.vault is None:
             return
-        from zettel.create import CreateError, new_note  # noqa: PLC0415 - PyYAML, when needed
+        from zettel.vault.create import CreateError, new_note  # noqa: PLC0415 - PyYAML, when needed
 
         title, types, tags = values
         taken = [n.id for n in self.model.notes.values() if n.id]
@@ -337,7 +337,7 @@ class ZettelApp(App[None]):
 
     def _edit(self, path: str) -> None:
         """Open ``path`` in the editor, then read the vault again and show it."""
-        from zettel.create import CreateError, choose_editor, open_in_editor  # noqa: PLC0415
+        from zettel.vault.create import CreateError, choose_editor, open_in_editor  # noqa: PLC0415
 
         assert self.model.vault is not None
         try:

@@ -18,14 +18,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from zettel.display import clean
-from zettel.model import Note, count
+from zettel.core.display import clean
+from zettel.core.model import Note, count
 from zettel.tui.model import History, LinkView, SortKey, VaultModel
 from zettel.tui.screens import PickScreen, Target
 from zettel.tui.widgets import LinksPanel, NoteList, Reader, TagPanel, notice, plain
 
 if TYPE_CHECKING:
-    from zettel.check import Report
+    from zettel.core.check import Report
 
 SORTS: tuple[SortKey, ...] = ("title", "id", "backlinks")
 

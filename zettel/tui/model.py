@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from zettel import cache
-from zettel.body import scan_body
-from zettel.model import Link, Note, Problem
-from zettel.textfold import fold
-from zettel.vault import (
+from zettel.core.body import scan_body
+from zettel.core.model import Link, Note, Problem
+from zettel.core.textfold import fold
+from zettel.vault import cache
+from zettel.vault.scan import (
     Progress,
     Vault,
     listing_fingerprint,
@@ -31,8 +31,8 @@ from zettel.vault import (
 )
 
 if TYPE_CHECKING:
-    from zettel.check import Report
-    from zettel.graph import KnowledgeGraph, ResolvedLink
+    from zettel.core.check import Report
+    from zettel.core.graph import KnowledgeGraph, ResolvedLink
 
 SortKey = Literal["title", "id", "backlinks"]
 Direction = Literal["both", "out", "in"]
@@ -187,7 +187,8 @@ class VaultModel:
     def analyse(self) -> None:
         """Build the link graph and find the problems."""
         assert self.vault is not None, "load() first"
-        from zettel.check import analyze, graph_of  # noqa: PLC0415 - networkx: not at startup
+        from zettel.core.check import analyze
+        from zettel.vault.facts import graph_of  # noqa: PLC0415 - networkx: not at startup
 
         self.graph = graph_of(self.vault)
         self.report = analyze(self.graph)

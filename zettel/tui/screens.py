@@ -19,14 +19,14 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from zettel.display import clean, describe
-from zettel.model import Problem
-from zettel.problems import ALWAYS_COUNTED
+from zettel.core.display import clean, describe
+from zettel.core.model import Problem
+from zettel.core.problems import ALWAYS_COUNTED
 from zettel.tui.model import Direction
 from zettel.tui.widgets import notice, plain
 
 if TYPE_CHECKING:
-    from zettel.search_model import Hit, Results
+    from zettel.search.model import Hit, Results
 
 #: What a screen that opens a note returns: (path, line of the file or None).
 Target = tuple[str, int | None]

@@ -18,8 +18,8 @@ from textual.widgets import DataTable, Label, Markdown, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from zettel.display import clean, clean_lines, describe
-from zettel.model import Note
+from zettel.core.display import clean, clean_lines, describe
+from zettel.core.model import Note
 from zettel.tui.model import LINK_SCHEME, LinkView
 
 #: The note list adds rows a page at a time, as the cursor nears the end.

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from zettel.problems import KINDS, Severity, kind_of
+from zettel.core.problems import KINDS, Severity, kind_of
 
 #: Longest context given for a link, in characters: a longer paragraph is cut
 #: to a window around the link.
@@ -33,7 +33,7 @@ class Problem:
 
     @property
     def severity(self) -> Severity:
-        """``error`` or ``warning``, as `zettel.problems.KINDS` says for the kind."""
+        """``error`` or ``warning``, as `zettel.core.problems.KINDS` says for the kind."""
         return KINDS[self.kind].severity
 
     def to_json(self) -> dict[str, Any]:
@@ -58,7 +58,7 @@ class Link(NamedTuple):
     """One link as written in a note's body.
 
     ``target`` is the text that names the other note or file, without label,
-    heading or block reference. Resolving it (see `zettel.resolve`) tells which
+    heading or block reference. Resolving it (see `zettel.core.resolve`) tells which
     note it reaches, or that it is broken or ambiguous. ``kind`` is ``wiki``
     (``[[x]]``), ``embed`` (``![[x]]``), ``markdown`` (``[t](x.md)``),
     ``reference`` (``[t]: x.md``) or ``external`` (a URL with a scheme, never
@@ -73,7 +73,7 @@ class Link(NamedTuple):
 
     Spans are ``(start, end)`` offsets in `Note.body` (the text after the
     front matter, BOM removed and line ends made ``\n``), like ``offset``:
-    `zettel.parse.body_to_file` turns them into offsets in the file's text.
+    `zettel.core.parse.body_to_file` turns them into offsets in the file's text.
     `span` is the whole link as written (``![[x|y]]`` with its ``!``; for a
     reference, its definition ``[name]: url``); `target_span` the target as
     written (before ``%``-decoding); `label_span` and `heading_span` those of
@@ -142,7 +142,7 @@ class Note:
     front-matter field that is not a known one, in file order. ``problems``
     are those found by reading this file alone (YAML errors, key case,
     malformed id, encoding); problems that need the whole vault (broken
-    links, duplicate ids, orphans) are found by `zettel.check`. ``body`` is
+    links, duplicate ids, orphans) are found by `zettel.core.check`. ``body`` is
     the text after the front matter; it starts at line ``body_line``.
     """
 

@@ -5,10 +5,10 @@ severity (an ``error`` makes ``zettel check`` exit 1; a ``warning`` only with
 ``--strict``), its order in reports, and a one-line meaning. The checker, the
 CLI's ``check --help``, the TUI's problems screen and the table of
 docs/format.md (a test compares it with `KINDS`) all read it; a
-`zettel.model.Problem` of a kind that is not here cannot be made.
+`zettel.core.model.Problem` of a kind that is not here cannot be made.
 
 Renaming or removing a kind changes what the caches hold: bump
-`zettel.cache.SCHEMA` with it.
+`zettel.vault.cache.SCHEMA` with it.
 """
 
 from __future__ import annotations

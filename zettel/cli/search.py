@@ -1,6 +1,6 @@
 """The ``search``, ``related`` and ``index`` commands (full-text search).
 
-They hold the index as a `zettel.search_protocol.SearchEngine`. Whoosh is
+They hold the index as a `zettel.search.protocol.SearchEngine`. Whoosh is
 imported when one of them runs, never by ``zettel check`` and the other
 commands.
 """
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from zettel.cli_common import (
+from zettel.cli.common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     VAULT_HELP,
@@ -28,12 +28,12 @@ from zettel.cli_common import (
     vault_argument,
     vault_path,
 )
-from zettel.display import clean
-from zettel.model import count
+from zettel.core.display import clean
+from zettel.core.model import count
 
 if TYPE_CHECKING:
-    from zettel.search_model import Hit, SyncReport
-    from zettel.search_protocol import IndexProgress, SearchEngine
+    from zettel.search.model import Hit, SyncReport
+    from zettel.search.protocol import IndexProgress, SearchEngine
 
 limit_option = click.option("-n", "--limit", default=10, show_default=True,
                             type=click.IntRange(min=1), help="Show at most this many notes.")
@@ -44,9 +44,9 @@ def _synced(vault: str | None, *,
             rebuild: bool = False) -> Iterator[tuple[SearchEngine, SyncReport]]:
     """The vault's search index, brought up to date (with a progress bar on a
     terminal); its notices go to stderr; its failures exit 2 with one line."""
-    from zettel.index_state import index_root  # noqa: PLC0415 - lazy
-    from zettel.search import IndexBusy, QueryError, SearchIndex  # noqa: PLC0415
-    from zettel.statedir import UnsafeStateDir  # noqa: PLC0415
+    from zettel.search.keeper import IndexBusy, QueryError, SearchIndex  # noqa: PLC0415
+    from zettel.search.state import index_root  # noqa: PLC0415 - lazy
+    from zettel.vault.statedir import UnsafeStateDir  # noqa: PLC0415
 
     root = vault_path(vault)
     index: SearchEngine = SearchIndex(root)

@@ -16,7 +16,7 @@ Three ways to write, and nothing else in zettel opens a file for writing:
 A temporary is named ``.<name>.<8 random characters>.tmp`` (`TEMP_NAME`): one
 left behind by a killed process is recognisable as zettel's. The folders a
 caller writes into must already be checked (for ``.zettel/``, through
-`zettel.statedir.state_path`); another program of the same user swapping
+`zettel.vault.statedir.state_path`); another program of the same user swapping
 folders while zettel writes is not guarded against.
 """
 
@@ -218,7 +218,7 @@ def _sync_folder(folder: Path) -> None:
 
 class Fingerprint(NamedTuple):
     """What a file was when it was read: size, mtime (ns) and a digest of its bytes
-    (`zettel.vault.content_digest`)."""
+    (`zettel.vault.scan.content_digest`)."""
 
     size: int
     mtime_ns: int
@@ -227,7 +227,7 @@ class Fingerprint(NamedTuple):
     @classmethod
     def of(cls, data: bytes, found: os.stat_result) -> Fingerprint:
         """The fingerprint of ``data``, read from a file whose status is ``found``."""
-        from zettel.vault import content_digest  # noqa: PLC0415 - vault imports cache, which imports us
+        from zettel.vault.scan import content_digest  # noqa: PLC0415 - vault imports cache, which imports us
 
         return cls(len(data), found.st_mtime_ns, content_digest(data))
 
@@ -301,7 +301,7 @@ def apply_edits(root: Path | str, batch: Iterable[FileEdits]) -> dict[str, Finge
     Offsets are **characters of the file's whole text**, decoded as UTF-8 and
     nothing more: a byte-order mark is character 0 and a CRLF is two
     characters (not the parser's text, where both are normalised: a `Link`'s
-    spans count in `Note.body`, and `zettel.parse.body_to_file` turns them
+    spans count in `Note.body`, and `zettel.core.parse.body_to_file` turns them
     into these offsets). The spans apply to that original text, so every
     byte outside them stays as it was: line endings, BOM, tabs, trailing
     spaces, a missing final newline.

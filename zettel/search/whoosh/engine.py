@@ -1,15 +1,15 @@
 """The Whoosh backend of the search index: the one module that knows Whoosh's
 schema, field names (``meta_<key>``), files and errors.
 
-`WhooshBackend` is what `zettel.search.SearchIndex` builds on
-(`zettel.search_protocol.Backend`): it names the files Whoosh writes in a
+`WhooshBackend` is what `zettel.search.keeper.SearchIndex` builds on
+(`zettel.search.protocol.Backend`): it names the files Whoosh writes in a
 build folder (`FILES`), builds an index of notes (`document` turns a note into
 Whoosh's fields), opens, updates and reads one (`WhooshIndex`), and tells a
 damaged index from a bug (`WhooshBackend.damage`). Its record of a build, kept
 in the manifest, is the generation of its table of contents and the totals of
-field lengths that ranking needs (`zettel.search_rank`). Text is analysed by
-`zettel.textfold` (`zettel.search_schema`); queries are turned into Whoosh's by
-`zettel.search_query`.
+field lengths that ranking needs (`zettel.search.whoosh.rank`). Text is analysed by
+`zettel.core.textfold` (`zettel.search.whoosh.schema`); queries are turned into Whoosh's by
+`zettel.search.whoosh.query`.
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
+import zettel.search.whoosh.imports  # noqa: F401 - first: Whoosh without what zettel does not use
 
 # isort: split
 from whoosh import highlight, index
 from whoosh import query as wq
 
-from zettel.index_state import EngineState, FileKinds
-from zettel.model import Note
-from zettel.search_model import (
+from zettel.core.model import Note
+from zettel.core.textfold import field_key
+from zettel.search.model import (
     DamagedIndex,
     Hit,
     QueryError,
@@ -43,8 +43,9 @@ from zettel.search_model import (
     leading_snippet,
     squash,
 )
-from zettel.search_query import parse_query
-from zettel.search_rank import (
+from zettel.search.state import EngineState, FileKinds
+from zettel.search.whoosh.query import parse_query
+from zettel.search.whoosh.rank import (
     RankedCollector,
     VaultBM25F,
     count_matches,
@@ -52,14 +53,13 @@ from zettel.search_rank import (
     key_terms,
     length_totals,
 )
-from zettel.search_schema import (
+from zettel.search.whoosh.schema import (
     INDEX_NAME,
     Storage,
     build_schema,
     check_segments,
     decode_positions,
 )
-from zettel.textfold import field_key
 
 #: From this many notes, a full build uses Whoosh's multi-process writer.
 MULTIPROCESS_THRESHOLD = 2000
@@ -84,7 +84,7 @@ DAMAGE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, AssertionE
 #: The modules whose code reads the index's files.
 _READING = ("whoosh.filedb.", "whoosh.codec.", "whoosh.columns", "whoosh.reading",
             "whoosh.index", "whoosh.formats", "whoosh.util.numlists", "whoosh.util.varints",
-            "zettel.index_files", "zettel.index_state")
+            "zettel.search.files", "zettel.search.state")
 
 
 # ---------------------------------------------------------------- documents
@@ -159,7 +159,7 @@ def _unreadable(err: BaseException) -> str:
 
 
 class WhooshBackend:
-    """Whoosh, as `zettel.search.SearchIndex` uses it (`zettel.search_protocol.Backend`)."""
+    """Whoosh, as `zettel.search.keeper.SearchIndex` uses it (`zettel.search.protocol.Backend`)."""
 
     files = FILES
 
@@ -261,7 +261,7 @@ class _Marks(highlight.Formatter):  # type: ignore[misc]
 
 
 class WhooshIndex:
-    """One build of the index, open (`zettel.search_protocol.OpenIndex`)."""
+    """One build of the index, open (`zettel.search.protocol.OpenIndex`)."""
 
     def __init__(self, opened: Any, state: EngineState) -> None:
         self._index = opened

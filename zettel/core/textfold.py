@@ -1,6 +1,6 @@
 """How text becomes search terms: words, case and accent folding, light stemming.
 
-Pure functions, no Whoosh: the search index (`zettel.search`) and anything
+Pure functions, no Whoosh: the search index (`zettel.search.keeper`) and anything
 that filters by text (the TUI's note filter) fold text the same way.
 
 - A *word* is a run of letters, digits and underscores; a number keeps its

@@ -18,12 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from zettel import cache
-from zettel.model import Link, Note
-from zettel.vault import Progress, listing_fingerprint, read_note, scan_folder
+from zettel.core.check import Report, analyze
+from zettel.core.model import Link, Note
+from zettel.vault import cache
+from zettel.vault.scan import (
+    Progress,
+    Vault,
+    listing_fingerprint,
+    open_vault,
+    read_note,
+    scan_folder,
+)
 
 if TYPE_CHECKING:
-    from zettel.resolve import Resolution, Resolver
+    from zettel.core.graph import KnowledgeGraph
+    from zettel.core.resolve import Resolution, Resolver
 
 MEMO_FILE = "facts.pickle"
 
@@ -41,7 +50,7 @@ class NoteRow(NamedTuple):
 
 class BrokenRow(NamedTuple):
     """A broken link: where it is written, what it names, its context, and the
-    note it probably meant (see `zettel.check.broken_links`)."""
+    note it probably meant (see `zettel.core.check.broken_links`)."""
 
     source: str
     line: int
@@ -82,7 +91,7 @@ class Facts:
     def resolver(self) -> Resolver:
         """A resolver over every note (built on first use)."""
         if self._resolver is None:
-            from zettel.resolve import Resolver  # noqa: PLC0415 - only show needs one
+            from zettel.core.resolve import Resolver  # noqa: PLC0415 - only show needs one
 
             self._resolver = Resolver(self.notes.values(), self.files, self.extensions)
         return self._resolver
@@ -121,11 +130,55 @@ class Facts:
                        and found.paths[0] != path})
 
 
+def graph_of(vault: Vault) -> KnowledgeGraph:
+    """The `KnowledgeGraph` of an opened vault."""
+    from zettel.core.graph import KnowledgeGraph  # noqa: PLC0415 - networkx, when built
+
+    return KnowledgeGraph(vault.notes, vault.files, vault.config.extensions)
+
+
+def check_vault(
+    root: Path | str,
+    *,
+    use_cache: bool = True,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[Report, tuple[str, ...]]:
+    """Check the vault at ``root``; returns the report and notices for the user.
+
+    When no file was added, removed or changed (same paths, sizes and mtimes,
+    same settings) since the last check, that check's result is reused.
+    """
+    root = Path(root)
+    started_ns = time.time_ns()
+    listing = scan_folder(root)
+    config, entries, files = listing
+    fingerprint = listing_fingerprint(config, entries, files)
+    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
+    del entries, files  # open_vault takes the listing; nothing here needs it any more
+    if use_cache:
+        memo = cache.load_check_memo(root, fingerprint)
+        if memo is not None:
+            notes, links, rows = memo
+            return Report(notes, links, cache.problems_from_rows(rows)), config.warnings
+    vault = open_vault(root, use_cache=use_cache, workers=workers, progress=progress,
+                       listing=listing)
+    del listing
+    report = analyze(graph_of(vault))
+    notices = vault.notices
+    if use_cache and not racy:
+        rows = cache.problems_to_rows(report.problems)
+        notice = cache.save_check_memo(root, fingerprint, (report.notes, report.links, rows))
+        if notice:
+            notices += (notice,)
+    return report, notices
+
+
 def facts_of_graph(graph: object, root: Path, files: tuple[str, ...]) -> Facts:
-    """The facts of a `zettel.graph.KnowledgeGraph` built by the caller over
+    """The facts of a `zettel.core.graph.KnowledgeGraph` built by the caller over
     the vault at ``root`` whose other files are ``files``."""
-    from zettel.check import broken_links  # noqa: PLC0415 - avoids an import cycle
-    from zettel.graph import KnowledgeGraph  # noqa: PLC0415
+    from zettel.core.check import broken_links  # noqa: PLC0415 - avoids an import cycle
+    from zettel.core.graph import KnowledgeGraph  # noqa: PLC0415
 
     assert isinstance(graph, KnowledgeGraph)
     notes = {p: NoteRow(p, n.title, n.id, n.types, n.tags, n.aliases)
@@ -177,7 +230,7 @@ def vault_facts(root: Path | str, *, progress: Progress | None = None,
 
     Loaded from the memo when nothing changed since it was saved; otherwise
     the vault is opened (parse cache and all), its graph built, and the memo
-    saved. Raises what `zettel.vault.open_vault` raises.
+    saved. Raises what `zettel.vault.scan.open_vault` raises.
     """
     root = Path(root)
     started_ns = time.time_ns()
@@ -190,8 +243,6 @@ def vault_facts(root: Path | str, *, progress: Progress | None = None,
         if saved is not None:
             saved.files, saved.extensions = tuple(files), config.extensions
             return saved, config.warnings
-    from zettel.check import graph_of  # noqa: PLC0415 - the slow path only
-    from zettel.vault import open_vault  # noqa: PLC0415
 
     vault = open_vault(root, use_cache=use_cache, progress=progress, listing=listing)
     facts = facts_of_graph(graph_of(vault), root, vault.files)

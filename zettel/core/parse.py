@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml_rs
 
-from zettel.body import first_heading, scan_body
-from zettel.model import Note, Problem, is_utf8, stem_of
+from zettel.core.body import first_heading, scan_body
+from zettel.core.model import Note, Problem, is_utf8, stem_of
 
 #: Front-matter keys read as known fields (matched case-insensitively) and the
 #: field each one fills.

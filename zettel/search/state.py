@@ -13,7 +13,7 @@ index usable. The manifest also records the size and mtime of every file of
 the index as written (`Manifest.index_files`), and the engine's own record of
 its build (`Manifest.engine`): an index whose files differ is not read, but
 rebuilt. The folders themselves, and what is read or deleted in them, are
-checked by `zettel.index_files`.
+checked by `zettel.search.files`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zettel.cache import racy_size, safe_loads
-from zettel.index_files import (
+from zettel.core.model import Note
+from zettel.search.files import (
     is_own_folder,
     is_regular,
     read_regular,
@@ -37,9 +37,9 @@ from zettel.index_files import (
     remove_leftover,
     write_atomic,
 )
-from zettel.model import Note
-from zettel.statedir import STATE_DIR, state_path
-from zettel.vault import FileEntry
+from zettel.vault.cache import racy_size, safe_loads
+from zettel.vault.scan import FileEntry
+from zettel.vault.statedir import STATE_DIR, state_path
 
 #: Bump when the schema, the analysis or the files change: older indexes are rebuilt.
 SCHEMA_VERSION = 5
@@ -87,7 +87,7 @@ def index_root(vault: Path) -> Path:
 
 def checked_root(vault: Path, *, create: bool = False) -> Path:
     """`index_root`, with ``.zettel`` and ``index`` checked to be real folders
-    of this user (`zettel.statedir.UnsafeStateDir` otherwise); made if ``create``."""
+    of this user (`zettel.vault.statedir.UnsafeStateDir` otherwise); made if ``create``."""
     root = state_path(vault, INDEX_DIR, create=create)
     if create:
         with contextlib.suppress(FileExistsError):  # there already

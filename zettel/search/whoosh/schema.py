@@ -1,10 +1,10 @@
 """The search index's schema and text analysis, and what it reads from disk.
 
-Words are analysed by `zettel.textfold` (case and accents folded, plurals
+Words are analysed by `zettel.core.textfold` (case and accents folded, plurals
 stemmed); word positions are packed integers (`encode_positions`), not
 pickles. The index is inside the vault, which may come from someone else, so
 what Whoosh reads from it is not trusted: `guard_pickles` (run on import)
-sends every pickle Whoosh reads through `zettel.index_files.index_loads`,
+sends every pickle Whoosh reads through `zettel.search.files.index_loads`,
 `Storage` never reads a schema from disk (it always uses `schema`), and
 `check_segments` refuses a table of contents listing anything but plain
 segments, written as separate files (never a compound file), that stay in
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
+import zettel.search.whoosh.imports  # noqa: F401 - first: Whoosh without what zettel does not use
 
 # isort: split
 from whoosh import fields, formats, index
@@ -29,8 +29,8 @@ from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 from whoosh.system import _INT_SIZE, pack_uint
 
-from zettel.index_files import index_load, index_loads
-from zettel.textfold import WORD, fold, term, term_positions
+from zettel.core.textfold import WORD, fold, term, term_positions
+from zettel.search.files import index_load, index_loads
 
 INDEX_NAME = "MAIN"
 
@@ -71,7 +71,7 @@ class Storage(FileStorage):  # type: ignore[misc]
 
 
 class NoteTokenizer(Tokenizer):  # type: ignore[misc]
-    """Whoosh tokenizer over `zettel.textfold`: words, folded and stemmed."""
+    """Whoosh tokenizer over `zettel.core.textfold`: words, folded and stemmed."""
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,

@@ -30,7 +30,7 @@ from heapq import heappush, heapreplace
 from math import log, log2
 from typing import Any
 
-import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
+import zettel.search.whoosh.imports  # noqa: F401 - first: Whoosh without what zettel does not use
 
 # isort: split
 from whoosh import collectors, matching, scoring

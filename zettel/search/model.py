@@ -1,7 +1,7 @@
 """What a search takes and gives, without Whoosh: errors, the query language
 parsed into a tree, results.
 
-Engine-neutral: the search engine (`zettel.search_whoosh`) turns the tree into
+Engine-neutral: the search engine (`zettel.search.whoosh.engine`) turns the tree into
 its own queries and gives these results; the command line and the TUI use
 them without loading Whoosh.
 """
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from zettel.index_state import Changes
+from zettel.search.state import Changes
 
 
 class QueryError(ValueError):
@@ -79,7 +79,7 @@ def one_line(text: str) -> str:
 
 def parse(text: str) -> QueryNode:
     """The query ``text`` (docs/search.md) as a tree; `QueryError` saying why
-    when it is malformed. Words are not analysed here (`zettel.search` does)."""
+    when it is malformed. Words are not analysed here (`zettel.search.keeper` does)."""
     text = text.strip()
     if not text:
         raise QueryError("the query is empty")

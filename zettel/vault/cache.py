@@ -13,7 +13,7 @@ A cache is an optimisation, never a source of truth:
   shared vault cannot run code; and it is used only in the very folder that
   wrote it (its inode is recorded), so one planted in a vault, or copied
   from elsewhere, is not used at all;
-- the folder is reached through `zettel.statedir.state_path` (a symbolic
+- the folder is reached through `zettel.vault.statedir.state_path` (a symbolic
   link or another user's folder is refused), files in it are opened without
   following links or blocking, and temporaries that a killed zettel left
   behind are removed (see `_CacheLock`).
@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from zettel import __version__
-from zettel.model import Link, Note, Problem
-from zettel.statedir import state_path
-from zettel.write import AtomicFile, atomic_write, create_exclusive, is_temp_name
+from zettel.core.model import Link, Note, Problem
+from zettel.vault.statedir import state_path
+from zettel.vault.write import AtomicFile, atomic_write, create_exclusive, is_temp_name
 
 #: Bump when `Note` or the parser's output changes shape or meaning.
 SCHEMA = 7  # 6, 7: links carry their spans (7: as ints from the link's start)
@@ -128,7 +128,7 @@ def racy_size(size: int, mtime_ns: int, scan_started_ns: int) -> int:
 def cache_dir(vault: Path, *, create: bool = False) -> Path:
     """The folder of zettel's caches for ``vault`` (made when ``create``).
 
-    Raises `zettel.statedir.UnsafeStateDir` when it, or ``.zettel``, is a
+    Raises `zettel.vault.statedir.UnsafeStateDir` when it, or ``.zettel``, is a
     symbolic link, not a folder, or another user's.
     """
     return state_path(vault, "cache", create=create)
@@ -253,7 +253,7 @@ def _shared_lock(fcntl: Any, fd: int, wait: float = 5.0) -> None:
 def _remove_temporaries(folder: Path) -> None:
     """Remove the temporaries of ours in ``folder`` (call with the lock held alone)."""
     for name in os.listdir(folder):
-        if is_temp_name(name):  # .notes.pickle.x1y2z3_q.tmp: zettel.write's temporaries
+        if is_temp_name(name):  # .notes.pickle.x1y2z3_q.tmp: zettel.vault.write's temporaries
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(folder / name)  # a link is removed, never what it points to
 
@@ -325,7 +325,7 @@ def _prepare(vault: Path) -> Path:
 
 def load_memo(vault: Path, name: str, fingerprint: str) -> Any | None:
     """What was saved as ``name`` for exactly this ``fingerprint`` of the vault
-    (see `zettel.vault.listing_fingerprint`), if anything."""
+    (see `zettel.vault.scan.listing_fingerprint`), if anything."""
     payload, _ = _read(vault, name, name)
     if payload is None or payload.get("fingerprint") != fingerprint:
         return None

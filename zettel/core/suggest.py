@@ -42,8 +42,8 @@ from collections.abc import Mapping
 
 from rapidfuzz.distance import OSA
 
-from zettel.model import Link, Note
-from zettel.resolve import file_under, normalize, values_under
+from zettel.core.model import Link, Note
+from zettel.core.resolve import file_under, normalize, values_under
 
 THRESHOLD = 0.8
 MARGIN = 0.15

@@ -2,7 +2,7 @@
 
 Terms, used with exactly these meanings in the code, the CLI, the TUI and the
 docs (resolution, and so **broken** and **ambiguous** links, are defined in
-`zettel.resolve`):
+`zettel.core.resolve`):
 
 - **link**: a ``[[...]]``, embed or Markdown link to a note; URLs are not.
 - **backlink** of a note: a link to it written in another note.
@@ -23,11 +23,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from zettel.display import CONTROLS, RAW_CONTROLS, clean_json, escape
+from zettel.core.display import CONTROLS, RAW_CONTROLS, clean_json, escape
+from zettel.core.model import Link, Note
+from zettel.core.perf import paused_gc
+from zettel.core.resolve import Resolution, Resolver
 from zettel.lazy import lazy_module
-from zettel.model import Link, Note
-from zettel.perf import paused_gc
-from zettel.resolve import Resolution, Resolver
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from zettel import cache
-from zettel.config import Config, load_config
-from zettel.model import Note, Problem, stem_of
-from zettel.parse import parse_bytes
-from zettel.perf import paused_gc
+from zettel.core.model import Note, Problem, stem_of
+from zettel.core.parse import parse_bytes
+from zettel.core.perf import paused_gc
+from zettel.vault import cache
+from zettel.vault.config import Config, load_config
 
 #: Below this many files to parse, one process is faster than a pool.
 PARALLEL_THRESHOLD = 1500
@@ -79,7 +79,7 @@ def open_vault(
     parses in this process). ``progress(done, total)`` is called while parsing.
     ``listing`` is what `scan_folder` returned, when the caller has it already.
     Raises `VaultError` when ``root`` is not a readable folder and
-    `zettel.config.ConfigError` when its config cannot be used.
+    `zettel.vault.config.ConfigError` when its config cannot be used.
     """
     started = time.perf_counter()
     started_ns = time.time_ns()

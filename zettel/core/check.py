@@ -2,28 +2,24 @@
 
 Problems found in one file alone come from the parser (``Note.problems``);
 this module adds those that need the whole vault: ``duplicate-id``,
-``broken-link`` (with a "did you mean", see `zettel.suggest`),
+``broken-link`` (with a "did you mean", see `zettel.core.suggest`),
 ``ambiguous-link``, ``malformed-id``, ``orphan`` and ``isolated`` (see
-`zettel.graph` for those terms). An isolated note is reported once, as
+`zettel.core.graph` for those terms). An isolated note is reported once, as
 isolated, although it is an orphan too.
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zettel import cache
-from zettel.model import Problem
-from zettel.parse import is_timestamp_id
-from zettel.problems import KINDS
-from zettel.vault import Progress, Vault, listing_fingerprint, open_vault, scan_folder
+from zettel.core.model import Problem
+from zettel.core.parse import is_timestamp_id
+from zettel.core.problems import KINDS
 
 if TYPE_CHECKING:  # a warm check reuses its last result and builds no graph
-    from zettel.graph import KnowledgeGraph, ResolvedLink
+    from zettel.core.graph import KnowledgeGraph, ResolvedLink
 
 
 @dataclass(frozen=True)
@@ -36,7 +32,7 @@ class Report:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Problems per kind, in report order (`zettel.problems.KINDS`)."""
+        """Problems per kind, in report order (`zettel.core.problems.KINDS`)."""
         counter = Counter(p.kind for p in self.problems)
         return {kind: counter[kind] for kind in KINDS if counter[kind]}
 
@@ -77,50 +73,6 @@ def analyze(graph: KnowledgeGraph) -> Report:
     return Report(len(graph.notes), graph.link_count, tuple(problems))
 
 
-def graph_of(vault: Vault) -> KnowledgeGraph:
-    """The `KnowledgeGraph` of an opened vault."""
-    from zettel.graph import KnowledgeGraph  # noqa: PLC0415 - see the imports
-
-    return KnowledgeGraph(vault.notes, vault.files, vault.config.extensions)
-
-
-def check_vault(
-    root: Path | str,
-    *,
-    use_cache: bool = True,
-    workers: int | None = None,
-    progress: Progress | None = None,
-) -> tuple[Report, tuple[str, ...]]:
-    """Check the vault at ``root``; returns the report and notices for the user.
-
-    When no file was added, removed or changed (same paths, sizes and mtimes,
-    same settings) since the last check, that check's result is reused.
-    """
-    root = Path(root)
-    started_ns = time.time_ns()
-    listing = scan_folder(root)
-    config, entries, files = listing
-    fingerprint = listing_fingerprint(config, entries, files)
-    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
-    del entries, files  # open_vault takes the listing; nothing here needs it any more
-    if use_cache:
-        memo = cache.load_check_memo(root, fingerprint)
-        if memo is not None:
-            notes, links, rows = memo
-            return Report(notes, links, cache.problems_from_rows(rows)), config.warnings
-    vault = open_vault(root, use_cache=use_cache, workers=workers, progress=progress,
-                       listing=listing)
-    del listing
-    report = analyze(graph_of(vault))
-    notices = vault.notices
-    if use_cache and not racy:
-        rows = cache.problems_to_rows(report.problems)
-        notice = cache.save_check_memo(root, fingerprint, (report.notes, report.links, rows))
-        if notice:
-            notices += (notice,)
-    return report, notices
-
-
 def _duplicate_ids(graph: KnowledgeGraph) -> list[Problem]:
     problems = []
     for paths in graph.resolver.shared_ids():
@@ -156,10 +108,10 @@ def _malformed_ids(graph: KnowledgeGraph) -> list[Problem]:
 
 def broken_links(graph: KnowledgeGraph) -> list[Problem]:
     """One ``broken-link`` problem per item of ``graph.broken``, in that order,
-    with its "did you mean" suggestion (the rule is in `zettel.suggest`)."""
+    with its "did you mean" suggestion (the rule is in `zettel.core.suggest`)."""
     if not graph.broken:
         return []
-    from zettel.suggest import Suggester  # noqa: PLC0415 - only when a link is broken
+    from zettel.core.suggest import Suggester  # noqa: PLC0415 - only when a link is broken
 
     suggester = Suggester(graph.notes)
     problems = []

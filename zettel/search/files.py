@@ -39,7 +39,7 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 #: Every global a pickle in the search index may name: Whoosh's segment and
-#: codec (plain data, checked by `zettel.search_schema.check_segments`) and a
+#: codec (plain data, checked by `zettel.search.whoosh.schema.check_segments`) and a
 #: segment's table of field lengths (``defaultdict(int)``). Everything else in
 #: the index is pickled with protocol 5, which names no global for plain data.
 INDEX_GLOBALS: dict[tuple[str, str], Any] = {

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Literal, NamedTuple, Protocol
 
-from zettel.model import Link
+from zettel.core.model import Link
 
 Status = Literal["resolved", "ambiguous", "broken"]
 STEPS = ("id", "path", "stem", "title", "alias")
@@ -66,7 +66,7 @@ def values_under(table: dict[str, str | list[str]], key: str) -> tuple[str, ...]
 
 
 class Named(Protocol):
-    """What resolution needs of a note (a `zettel.model.Note` has it)."""
+    """What resolution needs of a note (a `zettel.core.model.Note` has it)."""
 
     @property
     def path(self) -> str: ...

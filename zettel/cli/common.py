@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from zettel.config import ConfigError
-from zettel.display import clean, clean_json
-from zettel.facts import Facts, vault_facts
-from zettel.statedir import UnsafeStateDir
-from zettel.vault import Vault, VaultError, open_vault
+from zettel.core.display import clean, clean_json
+from zettel.vault.config import ConfigError
+from zettel.vault.facts import Facts, vault_facts
+from zettel.vault.scan import Vault, VaultError, open_vault
+from zettel.vault.statedir import UnsafeStateDir
 
 if TYPE_CHECKING:
-    from zettel.graph import KnowledgeGraph
-    from zettel.resolve import Named
+    from zettel.core.graph import KnowledgeGraph
+    from zettel.core.resolve import Named
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 VAULT_HELP = "The vault folder (default: $ZETTEL_VAULT, else the current folder)."
@@ -30,7 +30,7 @@ VAULT_HELP = "The vault folder (default: $ZETTEL_VAULT, else the current folder)
 class UsageProblem(click.ClickException):
     """Bad input from the user: one line on stderr, exit status 2, no traceback.
     The message may quote names from the vault: its control characters are shown
-    as escapes (`zettel.display.clean`)."""
+    as escapes (`zettel.core.display.clean`)."""
 
     exit_code = EXIT_USAGE
 
@@ -71,13 +71,13 @@ def open_or_fail(vault: str | None) -> Vault:
 
 
 def graph_or_fail(vault: str | None) -> KnowledgeGraph:
-    from zettel.check import graph_of  # noqa: PLC0415 - only the commands that need it
+    from zettel.vault.facts import graph_of  # noqa: PLC0415 - only the commands that need it
 
     return graph_of(open_or_fail(vault))
 
 
 def facts_or_fail(vault: str | None) -> Facts:
-    """What the listing commands need of the graph (`zettel.facts`), remembered
+    """What the listing commands need of the graph (`zettel.vault.facts`), remembered
     while no file changes."""
     with usage_errors():
         facts, notices = vault_facts(vault_path(vault), progress=show_progress)

@@ -16,8 +16,7 @@ from typing import Any
 import click
 
 from zettel import __version__
-from zettel.check import Report, check_vault
-from zettel.cli_common import (
+from zettel.cli.common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     VAULT_HELP,
@@ -34,13 +33,15 @@ from zettel.cli_common import (
     vault_argument,
     vault_path,
 )
-from zettel.cli_search import index_command, related, search
-from zettel.config import ConfigError, set_trust, user_config_path
-from zettel.display import clean
-from zettel.graph import EXPORT_FORMATS
-from zettel.model import count
-from zettel.problems import kinds_help
-from zettel.vault import scan_folder
+from zettel.cli.search import index_command, related, search
+from zettel.core.check import Report
+from zettel.core.display import clean
+from zettel.core.graph import EXPORT_FORMATS
+from zettel.core.model import count
+from zettel.core.problems import kinds_help
+from zettel.vault.config import ConfigError, set_trust, user_config_path
+from zettel.vault.facts import check_vault
+from zettel.vault.scan import scan_folder
 
 
 class _CommandOrVault(click.Group):
@@ -50,7 +51,7 @@ class _CommandOrVault(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands:
             if Path(args[0]).is_dir():
-                ctx.meta["zettel.vault"] = args[0]
+                ctx.meta["zettel.vault.scan"] = args[0]
                 args = args[1:]
             elif "/" in args[0] or args[0].startswith((".", "~")):  # a path, not a command
                 raise UsageProblem(f"no such vault: {args[0]}")
@@ -79,7 +80,7 @@ def main(ctx: click.Context) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(ctx.get_help())  # no terminal to draw the TUI on
         return
-    root = vault_path(ctx.meta.get("zettel.vault"))
+    root = vault_path(ctx.meta.get("zettel.vault.scan"))
     with usage_errors():
         scan_folder(root)  # a missing or unreadable vault: one line, exit 2
     from zettel.tui import run  # noqa: PLC0415 - Textual loads only for the TUI
@@ -257,7 +258,7 @@ def new(title: str, types: tuple[str, ...], tag_list: tuple[str, ...], no_edit: 
     the id or the name is taken, the next free second is used. Prints the new
     note's path.
     """
-    from zettel.create import (  # noqa: PLC0415 - PyYAML loads only to write a note
+    from zettel.vault.create import (  # noqa: PLC0415 - PyYAML loads only to write a note
         CreateError,
         choose_editor,
         new_note,

@@ -5,14 +5,14 @@ Two protocols, no engine here (nothing in this module imports Whoosh):
 - `SearchEngine` is what the command line, the TUI and the Python API hold:
   the index of one vault, kept in step with its files (`sync`), searched
   (`search`, `related`), released (`close`), with `notices` for the person.
-  `zettel.search.SearchIndex` is the one there is.
+  `zettel.search.keeper.SearchIndex` is the one there is.
 - `Backend` and `OpenIndex` are what `SearchIndex` asks of an engine for the
   parts that depend on it: which files it writes in a build folder
-  (`zettel.index_state.FileKinds`), building, opening, updating and reading an index, and which
+  (`zettel.search.state.FileKinds`), building, opening, updating and reading an index, and which
   errors mean its files are damaged. What does not depend on the engine (the
   lock, the build folders and the switch between them, the manifest of
-  indexed files, recovering from damage) lives in `zettel.search` and
-  `zettel.index_state`. `zettel.search_whoosh` is the Whoosh backend, the
+  indexed files, recovering from damage) lives in `zettel.search.keeper` and
+  `zettel.search.state`. `zettel.search.whoosh.engine` is the Whoosh backend, the
   only module that knows Whoosh's schema, field names and analyzers.
 
 An engine's own record of an index (``EngineState``: for Whoosh, the
@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
-from zettel.index_state import EngineState, FileKinds
-from zettel.model import Note
-from zettel.search_model import Hit, Results, SyncReport
+from zettel.core.model import Note
+from zettel.search.model import Hit, Results, SyncReport
+from zettel.search.state import EngineState, FileKinds
 
 __all__ = ["Backend", "EngineState", "FileKinds", "IndexProgress", "OpenIndex", "SearchEngine"]
 
@@ -52,7 +52,7 @@ class SearchEngine(Protocol):
     def search(self, text: str, *, limit: int | None = 10, snippets: bool = True,
                count: bool = True) -> Results:
         """The notes matching ``text`` (docs/search.md), best first, then by path;
-        `zettel.search_model.QueryError` when the query is malformed."""
+        `zettel.search.model.QueryError` when the query is malformed."""
         ...
 
     def related(self, path: str, *, limit: int = 10) -> list[Hit]:
@@ -89,7 +89,7 @@ class OpenIndex(Protocol):
 
 
 class Backend(Protocol):
-    """A search engine, as `zettel.search.SearchIndex` builds on it."""
+    """A search engine, as `zettel.search.keeper.SearchIndex` builds on it."""
 
     files: FileKinds
 

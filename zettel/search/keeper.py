@@ -1,23 +1,23 @@
 """Full-text search: the index of a vault, kept in step with its files.
 
-`SearchIndex` (a `zettel.search_protocol.SearchEngine`, what the command line,
+`SearchIndex` (a `zettel.search.protocol.SearchEngine`, what the command line,
 the TUI and the Python API hold) keeps the index of a vault in
 ``<vault>/.zettel/index/`` in step with its files: `SearchIndex.sync`
 reindexes only the notes added, changed, renamed or deleted since the last
-sync (`zettel.index_state` works out which). A missing, corrupt or
+sync (`zettel.search.state` works out which). A missing, corrupt or
 incompatible index is rebuilt, with a notice; while another process writes
 the index, this one searches it as it is, with a notice.
 
 This module is engine-neutral: the lock, the build folders and the switch
 from one to the next, the manifest, recovering from a damaged index. What
-depends on the engine is asked of a `zettel.search_protocol.Backend`: Whoosh's
-(`zettel.search_whoosh`), imported when an index is first made, so importing
+depends on the engine is asked of a `zettel.search.protocol.Backend`: Whoosh's
+(`zettel.search.whoosh.engine`), imported when an index is first made, so importing
 this module loads no Whoosh. The query language is docs/search.md.
 
 The index is inside the vault, which may come from someone else, so nothing
 in it is trusted: only files the manifest lists, unchanged since zettel wrote
 them, are read at all, and the backend reads them through its own guards
-(`zettel.search_schema`).
+(`zettel.search.whoosh.schema`).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from zettel import index_state as state
-from zettel.index_files import hold_lock, is_own_folder
-from zettel.model import Note
-from zettel.search_model import (
+from zettel.core.model import Note
+from zettel.search import state
+from zettel.search.files import hold_lock, is_own_folder
+from zettel.search.model import (
     DamagedIndex,
     Hit,
     IndexBusy,
@@ -41,7 +41,7 @@ from zettel.search_model import (
     Results,
     SyncReport,
 )
-from zettel.vault import (
+from zettel.vault.scan import (
     file_digest,
     listing_fingerprint,
     open_vault,
@@ -51,7 +51,7 @@ from zettel.vault import (
 )
 
 if TYPE_CHECKING:
-    from zettel.search_protocol import Backend, IndexProgress, OpenIndex
+    from zettel.search.protocol import Backend, IndexProgress, OpenIndex
 
 __all__ = ["Hit", "IndexBusy", "QueryError", "Results", "SearchIndex", "SyncReport"]
 
@@ -65,7 +65,7 @@ Current = tuple["OpenIndex", state.Manifest]
 
 def default_backend() -> Backend:
     """The Whoosh backend (Whoosh is imported now)."""
-    from zettel.search_whoosh import WhooshBackend  # noqa: PLC0415 - Whoosh, on first use
+    from zettel.search.whoosh.engine import WhooshBackend  # noqa: PLC0415 - Whoosh, on first use
 
     return WhooshBackend()
 
@@ -76,7 +76,7 @@ class SearchIndex:
     ``procs`` caps the processes of a full build (default: the backend's
     choice). Notices for the user (rebuilds, a busy index) gather in
     ``notices``. A ``.zettel`` or ``.zettel/index`` that is a link, not a
-    folder, or another user's raises `zettel.statedir.UnsafeStateDir`.
+    folder, or another user's raises `zettel.vault.statedir.UnsafeStateDir`.
     ``backend``: the engine (default: Whoosh's).
     """
 

@@ -14,7 +14,7 @@ import sys
 from bisect import bisect_right
 from urllib.parse import unquote
 
-from zettel.model import Link, LinkKind, Span
+from zettel.core.model import Link, LinkKind, Span
 
 # Patterns start with a literal character, which the regex engine finds quickly
 # (a look-behind first would make it try every position of a huge note).

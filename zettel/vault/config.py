@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml_rs
 
-from zettel.parse import yaml_reason
-from zettel.statedir import STATE_DIR, UnsafeStateDir, state_path
-from zettel.write import atomic_write
+from zettel.core.parse import yaml_reason
+from zettel.vault.statedir import STATE_DIR, UnsafeStateDir, state_path
+from zettel.vault.write import atomic_write
 
 CONFIG_FILE = "config.yaml"
 #: An environment variable naming the folder of the user's settings (tests set it).

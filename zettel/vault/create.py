@@ -1,4 +1,4 @@
-"""Creating notes (written through `zettel.write`, the one module that writes files).
+"""Creating notes (written through `zettel.vault.write`, the one module that writes files).
 
 A new note gets a timestamp id (local time, ``YYYYMMDDHHMMSS``). When that id
 is taken in the vault, or reserved by another ``zettel new`` running at the
@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import yaml
 
-from zettel.config import (
+from zettel.vault.config import (
     STATE_DIR,
     Config,
     ConfigError,
@@ -33,8 +33,8 @@ from zettel.config import (
     read_inside,
     user_config_path,
 )
-from zettel.statedir import UnsafeStateDir, state_path
-from zettel.write import create_exclusive
+from zettel.vault.statedir import UnsafeStateDir, state_path
+from zettel.vault.write import create_exclusive
 
 #: How many seconds past "now" (or names, for a ``{slug}`` pattern) are tried before giving up.
 MAX_TRIES = 10_000
@@ -230,7 +230,7 @@ def choose_editor(config: Config, root: Path, environ: Mapping[str, str] = os.en
 
     Split as a shell would split it (``code --wait`` is two words) but never
     run through a shell. Raises `EditorError` when it cannot be split, and
-    `zettel.config.ConfigError` when the user's settings cannot be read.
+    `zettel.vault.config.ConfigError` when the user's settings cannot be read.
     """
     user = load_user_settings() if user is None else user
     notice = None

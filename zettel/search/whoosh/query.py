@@ -1,4 +1,4 @@
-"""Queries: the parsed query language (`zettel.search_model.parse`) as Whoosh
+"""Queries: the parsed query language (`zettel.search.model.parse`) as Whoosh
 queries, and the faster or fixed query classes zettel uses.
 
 A word the query names no field for is searched in `DEFAULT_FIELDS`; a
@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import zettel.search_imports  # noqa: F401 - first: Whoosh without what zettel does not use
+import zettel.search.whoosh.imports  # noqa: F401 - first: Whoosh without what zettel does not use
 
 # isort: split
 from whoosh import fields, matching
 from whoosh import query as wq
 from whoosh.query.spans import Span
 
-from zettel.search_model import (
+from zettel.core.textfold import field_key
+from zettel.search.model import (
     AllOf,
     AnyOf,
     QueryError,
@@ -28,8 +29,7 @@ from zettel.search_model import (
     one_line,
     parse,
 )
-from zettel.search_rank import Inverse
-from zettel.textfold import field_key
+from zettel.search.whoosh.rank import Inverse
 
 #: The fields a query searches when it names none (``body`` also holds the
 #: tags, types and other front-matter values, so one field covers them).
@@ -64,7 +64,7 @@ def _any(queries: list[wq.Query]) -> wq.Query | None:
 
 
 class _Builder:
-    """Turns a parsed query (`zettel.search_model.QueryNode`) into a Whoosh query;
+    """Turns a parsed query (`zettel.search.model.QueryNode`) into a Whoosh query;
     a word that holds nothing to search for (``#``) is left out (None)."""
 
     def __init__(self, schema_: fields.Schema, known: set[str]) -> None:
@@ -162,7 +162,7 @@ class ColumnPrefix(wq.Prefix):  # type: ignore[misc]
 
 
 class Not(wq.Not):  # type: ignore[misc]
-    """NOT, with `zettel.search_rank.Inverse`: never a deleted note."""
+    """NOT, with `zettel.search.whoosh.rank.Inverse`: never a deleted note."""
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         reader = searcher.reader()

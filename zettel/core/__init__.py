@@ -1,0 +1,12 @@
+"""The core: what a vault means, as pure functions of text and notes.
+
+`model` (Note, Link, Problem), `problems` (the kinds of problem), `parse` and
+`body` (one file's text to a Note), `resolve` (which note a link reaches),
+`graph` (the networkx graph: backlinks, orphans, isolated, dead ends), `check`
+(every problem of a set of notes), `suggest` ("did you mean"), `textfold`
+(words, case and accents), `display` (text made safe to show), `perf`.
+
+May import: the standard library, yaml-rs, networkx, rapidfuzz, and itself.
+Never the filesystem's edges (`zettel.vault`), search, the CLI or the TUI
+(import-linter contracts in pyproject.toml).
+"""
