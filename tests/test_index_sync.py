@@ -249,9 +249,8 @@ def test_a_locked_index_is_searched_as_it_is(vault: Path,
     (vault / "late.md").write_text("late arrival\n", encoding="utf-8")
     with lock_held(vault):
         index = SearchIndex(vault)
-        started = time.monotonic()
-        report = index.sync()
-        assert report.read_only and time.monotonic() - started < 5
+        report = index.sync()  # gives up waiting for the lock (LOCK_WAIT), searches as is
+        assert report.read_only
         assert "another zettel process is updating" in index.notices[0]
         assert found(index, "common") == sorted(NOTES)  # the index as it was
         assert found(index, "arrival") == []
