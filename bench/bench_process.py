@@ -125,6 +125,10 @@ def main() -> None:
         from generate import generate
 
         generate(vault, args.notes)
+    # As after a pip install: zettel's bytecode compiled (an editable install under
+    # PYTHONDONTWRITEBYTECODE=1, as on these machines, would compile it in every process).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "zettel")],
+                   check=True)
     note = sorted(p.stem for p in vault.glob("2*.md"))[len(list(vault.glob("2*.md"))) // 2]
     table = commands(vault, note)
     wanted = list(table)
