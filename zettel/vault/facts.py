@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from zettel.core.check import Report, analyze
 from zettel.core.model import Link, Note
 from zettel.vault import cache
+from zettel.vault.config import Config
 from zettel.vault.scan import (
+    FileEntry,
     Progress,
     Vault,
     listing_fingerprint,
@@ -137,6 +139,20 @@ def graph_of(vault: Vault) -> KnowledgeGraph:
     return KnowledgeGraph(vault.notes, vault.files, vault.config.extensions)
 
 
+#: What `zettel.vault.scan.scan_folder` returns: settings, note files, other files.
+Listing = tuple[Config, list[FileEntry], list[str]]
+
+
+def _take_stock(root: Path) -> tuple[Listing, str, bool]:
+    """The vault's listing, its fingerprint, and whether a file changed too
+    recently for a result computed now to be remembered (`cache.RACY_WINDOW_NS`)."""
+    started_ns = time.time_ns()
+    listing = scan_folder(root)
+    config, entries, files = listing
+    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
+    return listing, listing_fingerprint(config, entries, files), racy
+
+
 def check_vault(
     root: Path | str,
     *,
@@ -150,12 +166,8 @@ def check_vault(
     same settings) since the last check, that check's result is reused.
     """
     root = Path(root)
-    started_ns = time.time_ns()
-    listing = scan_folder(root)
-    config, entries, files = listing
-    fingerprint = listing_fingerprint(config, entries, files)
-    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
-    del entries, files  # open_vault takes the listing; nothing here needs it any more
+    listing, fingerprint, racy = _take_stock(root)
+    config = listing[0]
     if use_cache:
         memo = cache.load_check_memo(root, fingerprint)
         if memo is not None:
@@ -233,11 +245,8 @@ def vault_facts(root: Path | str, *, progress: Progress | None = None,
     saved. Raises what `zettel.vault.scan.open_vault` raises.
     """
     root = Path(root)
-    started_ns = time.time_ns()
-    listing = scan_folder(root)
-    config, entries, files = listing
-    fingerprint = listing_fingerprint(config, entries, files)
-    racy = any(e.mtime_ns >= started_ns - cache.RACY_WINDOW_NS for e in entries)
+    listing, fingerprint, racy = _take_stock(root)
+    config, _, files = listing
     if use_cache:
         saved = _from_memo(root, cache.load_memo(root, MEMO_FILE, fingerprint))
         if saved is not None:
