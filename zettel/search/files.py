@@ -83,29 +83,6 @@ def read_regular(path: Path, limit: int | None = None) -> bytes:
         return stream.read() if limit is None else stream.read(limit)
 
 
-def write_atomic(path: Path, data: bytes, *, replace: bool = True) -> None:
-    """Write ``data`` to ``path`` through a new temporary file, then rename it
-    (a crash leaves the old file or the new one, never a link followed).
-    Without ``replace``, FileExistsError when something is already there."""
-    if not replace:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o644)
-        with open(fd, "wb", closefd=True) as stream:
-            stream.write(data)
-        return
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(temporary)  # one left by a killed process that had our pid
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o644)
-    try:
-        with open(fd, "wb", closefd=True) as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 @contextlib.contextmanager
 def hold_lock(path: Path, wait: float) -> Iterator[bool]:
     """Hold the exclusive lock on the file ``path`` (made if missing, never

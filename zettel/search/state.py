@@ -35,11 +35,11 @@ from zettel.search.files import (
     read_regular,
     remove_build,
     remove_leftover,
-    write_atomic,
 )
 from zettel.vault.cache import racy_size, safe_loads
 from zettel.vault.scan import FileEntry
 from zettel.vault.statedir import STATE_DIR, state_path
+from zettel.vault.write import atomic_write, create_exclusive, is_temp_name
 
 #: Bump when the schema, the analysis or the files change: older indexes are rebuilt.
 SCHEMA_VERSION = 5
@@ -77,7 +77,8 @@ class FileKinds:
     def written(self, name: str) -> bool:
         """Whether zettel or the engine writes files named ``name`` in a build."""
         return bool(self.data.fullmatch(name) or name in self.locks
-                    or self.temporary.fullmatch(name) or _MANIFESTS.fullmatch(name))
+                    or self.temporary.fullmatch(name) or _MANIFESTS.fullmatch(name)
+                    or (name.startswith(f".{MANIFEST}.") and is_temp_name(name)))
 
 
 def index_root(vault: Path) -> Path:
@@ -91,8 +92,7 @@ def checked_root(vault: Path, *, create: bool = False) -> Path:
     root = state_path(vault, INDEX_DIR, create=create)
     if create:
         with contextlib.suppress(FileExistsError):  # there already
-            write_atomic(root / IGNORE, b"# zettel's search index, rebuilt when missing\n*\n",
-                         replace=False)
+            create_exclusive(root / IGNORE, b"# zettel's search index, rebuilt when missing\n*\n")
     return root
 
 
@@ -159,7 +159,7 @@ def new_build_folder(root: Path) -> Path:
 
 def switch_to(root: Path, folder: Path) -> None:
     """Point ``CURRENT`` at ``folder`` (atomically); `clean_up` deletes the others."""
-    write_atomic(root / CURRENT, (folder.name + "\n").encode("utf-8"))
+    atomic_write(root / CURRENT, (folder.name + "\n").encode("utf-8"), durable=False)
 
 
 def leftovers(root: Path, current: Path | None, stamps: Stamps | None,
@@ -173,7 +173,8 @@ def leftovers(root: Path, current: Path | None, stamps: Stamps | None,
         for entry in entries:
             name = entry.name
             other_build = BUILD.fullmatch(name) and (current is None or name != current.name)
-            if other_build or (name.startswith(f"{CURRENT}.") and name.endswith(".tmp")):
+            if other_build or (name.startswith(f"{CURRENT}.") and name.endswith(".tmp")) or (
+                    name.startswith(f".{CURRENT}.") and is_temp_name(name)):
                 found.append(Path(entry.path))
     if current is not None and stamps is not None and is_own_folder(current):
         with os.scandir(current) as entries:
@@ -241,7 +242,8 @@ def save_manifest(folder: Path, manifest: Manifest, kinds: FileKinds) -> None:
     data = {"version": manifest.version, "engine": manifest.engine,
             "fingerprint": manifest.fingerprint, "files": manifest.files,
             "index_files": manifest.index_files}
-    write_atomic(folder / MANIFEST, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    atomic_write(folder / MANIFEST, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL),
+                 durable=False)
 
 
 def stamp_files(folder: Path, kinds: FileKinds) -> Stamps:
