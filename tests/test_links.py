@@ -248,3 +248,18 @@ def test_many_definitions_of_one_name_share_their_uses() -> None:
     links, _, _ = scan_body(body)
     assert len(links) == 3_000 and len(links[0].uses) == 30_000
     assert all(link.uses is links[0].uses for link in links)
+
+
+def test_the_context_of_a_link_in_a_very_long_paragraph_is_a_window_around_it() -> None:
+    from zettel.core.model import paragraph_at
+
+    body = "".join(f"w{i:05d} " for i in range(20_000)) + "[[x]]" + "".join(
+        f" v{i:05d}" for i in range(20_000))  # one paragraph of 280,000 characters
+    at = body.index("[[x]]")
+    context = paragraph_at(body, at)
+    # the 480 characters centred on the link (CONTEXT_CHARS), marked as cut at both ends
+    assert context == "…" + body[at - 240 : at + 240] + "…"
+    assert context.startswith("…5 w19966 ") and context.endswith(" v00032 v00…")
+    # a blank line nearby bounds it as before
+    near = "intro\n\n" + body[at - 100 : at + 100] + "\n\nnext"
+    assert paragraph_at(near, near.index("[[x]]")) == body[at - 100 : at + 100].strip()

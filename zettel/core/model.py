@@ -192,11 +192,17 @@ def paragraph_at(text: str, offset: int) -> str:
     A paragraph longer than `CONTEXT_CHARS` is cut to a window around the
     offset, marked with an ellipsis where it was cut.
     """
-    lo = 0
-    for before in _BLANK_LINE.finditer(text, 0, offset):
+    # Only a window around the offset is ever shown, so blank lines are looked
+    # for near it only: the cost is bounded whatever the paragraph's length (a
+    # note of one long paragraph with a link on every line was quadratic). A
+    # bound met instead of a blank line cuts the text as the window would.
+    reach = CONTEXT_CHARS + 512
+    lo = max(0, offset - reach)
+    for before in _BLANK_LINE.finditer(text, lo, offset):
         lo = before.end()
-    after = _BLANK_LINE.search(text, offset)
-    hi = after.start() if after else len(text)
+    bound = min(len(text), offset + reach)
+    after = _BLANK_LINE.search(text, offset, bound)
+    hi = after.start() if after else bound
     while lo < hi and text[lo].isspace():
         lo += 1
     while hi > lo and text[hi - 1].isspace():
