@@ -294,3 +294,21 @@ def test_parallel_new_gives_distinct_ids_with_every_file_name_pattern(tmp_path: 
         assert sorted(tag for note in notes for tag in note.tags) == sorted(
             f"p{n}" for n in range(PARALLEL))  # one file per process: none overwritten
         assert sorted(p for p in printed if Path(p).parent == vault) == [str(p) for p in files]
+
+
+def test_no_control_or_bidi_character_reaches_a_file_name_or_the_terminal(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from zettel.cli.main import main
+    from zettel.vault.create import slugify
+
+    assert slugify("nl \u202e gpj.exe") == "nl-gpj.exe"
+    assert slugify("a\x1b[2Jb\x9b\u2066c") == "a-2jb-c"
+    vault = tmp_path / "ev\x1b[2Jil"
+    (vault / ".zettel").mkdir(parents=True)
+    (vault / ".zettel" / "config.yaml").write_text("filename: '{slug}.md'\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["new", "Right\u202eto left", "--no-edit",
+                                       "--vault", str(vault)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("ev\\x1b[2Jil/right-to-left.md")
+    assert (vault / "right-to-left.md").is_file()

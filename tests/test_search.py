@@ -518,3 +518,18 @@ def test_a_search_process_loads_nothing_whoosh_would_not_use(sample_vault: Path)
     assert result.stderr.strip().splitlines()[-1] == "[]"
     found = json.loads(result.stdout)
     assert found["total"] == 5 and found["hits"][0]["path"] == "20240105093000.md"  # Zettelkasten
+
+
+def test_a_query_may_start_with_a_dash(sample_vault: Path) -> None:
+    vault = str(sample_vault)
+    runner = CliRunner()
+    both = runner.invoke(main, ["search", "luhmann", vault, "--json"])
+    without = runner.invoke(main, ["search", "-slip luhmann", vault, "--json", "-n", "50"])
+    assert without.exit_code in (0, 1), without.output
+    left = {hit["path"] for hit in json.loads(without.stdout)["hits"]}
+    assert left < {hit["path"] for hit in json.loads(both.stdout)["hits"]}
+    for path in left:  # none of them holds the word left out
+        assert "slip" not in (sample_vault / path).read_text(encoding="utf-8").lower()
+    # "-luhmann" is no option (not even -h, -l…): it is searched
+    result = runner.invoke(main, ["search", "-luhmann slip", vault])
+    assert result.exit_code in (0, 1) and "Usage:" not in result.output

@@ -272,7 +272,7 @@ def new(title: str, types: tuple[str, ...], tag_list: tuple[str, ...], no_edit: 
                         types=types, tags=tag_list)
     except CreateError as err:
         raise UsageProblem(str(err)) from err
-    click.echo(str(path))
+    click.echo(clean(str(path)))  # the vault's path may hold anything
     if no_edit:
         return
     try:
@@ -312,7 +312,8 @@ def trust(vault: str | None, revoke: bool) -> None:
         changed = set_trust(root, not revoke)
     state = {(False, True): "is now trusted", (False, False): "was already trusted",
              (True, True): "is no longer trusted", (True, False): "was not trusted"}
-    click.echo(f"zettel: {root.resolve()} {state[revoke, changed]} ({user_config_path()})",
+    click.echo(f"zettel: {clean(str(root.resolve()))} {state[revoke, changed]} "
+               f"({clean(str(user_config_path()))})",
                err=True)
 
 

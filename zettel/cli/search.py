@@ -104,7 +104,32 @@ def _print_hit(hit: Hit) -> None:
                                     else clean(piece) for piece, matched in hit.snippet.pieces()))
 
 
-@click.command()
+class _QueryFirst(click.Command):
+    """A query may start with ``-`` (``-word`` leaves a word out): any argument
+    that is not one of the command's own options is the query or the vault."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        own = {name for param in self.get_params(ctx) for name in param.opts
+               if isinstance(param, click.Option)}
+        options: list[str] = []
+        positional: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                positional.extend(rest)
+            elif arg in own:
+                options.append(arg)
+                value = next(rest, None) if arg in ("-n", "--limit") else None
+                if value is not None:
+                    options.append(value)
+            elif arg.startswith("--limit=") or (arg.startswith("-n") and arg[2:].isdigit()):
+                options.append(arg)
+            else:
+                positional.append(arg)
+        return super().parse_args(ctx, [*options, "--", *positional])
+
+
+@click.command(cls=_QueryFirst)
 @click.argument("query")
 @vault_argument
 @limit_option

@@ -46,7 +46,9 @@ _ID_NAME = re.compile(r"\d{14}")
 _FIELD = re.compile(r"\{\{(title|id|date)\}\}")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*#\[\]^]+')
+#: Characters a file name never gets from a title: controls (C0, DEL, C1), bidi
+#: and line separators, and what file systems refuse or shells and links mind.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069<>:"/\\|?*#\[\]^]+')
 
 
 class CreateError(Exception):
