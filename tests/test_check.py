@@ -22,21 +22,23 @@ def test_clean_vault_has_no_problem(make_vault: MakeVault) -> None:
     assert (report.notes, report.links) == (2, 2)
 
 
+EVERY_KIND_VAULT = {
+    **{f"n{i}.md": f"---\nid: \"2020010100000{i}\"\n---\n[[hub]]\n" for i in range(4)},
+    "hub.md": "---\nid: \"20200101000009\"\n---\n[[n0]] [[n1]] [[n2]] [[n3]] [[dup]] [[bad]] "
+              "[[Twin]] [[key]] [[odd]] [[enc]]\n",
+    "bad.md": "---\ntags: [unclosed\n---\n",
+    "dup.md": "---\nid: \"20200101000001\"\n---\n[[hub]]\n",
+    "twin1.md": "---\ntitle: Twin\n---\n[[hub]]",
+    "twin2.md": "---\ntitle: Twin\n---\n[[hub]]",
+    "key.md": "---\nID: \"20200101000012\"\n---\n[[hub]]\n[[20200101000099]]\n",
+    "odd.md": "---\nid: \"202001010000123\"\n---\n[[hub]]",
+    "enc.md": b"caf\xe9 [[hub]]",
+    "alone.md": "nothing",
+}
+
+
 def test_every_problem_kind(make_vault: MakeVault) -> None:
-    ids = {f"n{i}.md": f"---\nid: \"2020010100000{i}\"\n---\n[[hub]]\n" for i in range(4)}
-    root = make_vault({
-        **ids,
-        "hub.md": "---\nid: \"20200101000009\"\n---\n[[n0]] [[n1]] [[n2]] [[n3]] [[dup]] [[bad]] "
-                  "[[Twin]] [[key]] [[odd]] [[enc]]\n",
-        "bad.md": "---\ntags: [unclosed\n---\n",
-        "dup.md": "---\nid: \"20200101000001\"\n---\n[[hub]]\n",
-        "twin1.md": "---\ntitle: Twin\n---\n[[hub]]",
-        "twin2.md": "---\ntitle: Twin\n---\n[[hub]]",
-        "key.md": "---\nID: \"20200101000012\"\n---\n[[hub]]\n[[20200101000099]]\n",
-        "odd.md": "---\nid: \"202001010000123\"\n---\n[[hub]]",
-        "enc.md": b"caf\xe9 [[hub]]",
-        "alone.md": "nothing",
-    })
+    root = make_vault(EVERY_KIND_VAULT)
     found = problems(root)
     assert ("yaml-error", "bad.md", 2) in found
     assert ("duplicate-id", "dup.md", None) in found and ("duplicate-id", "n1.md", None) in found
@@ -258,19 +260,6 @@ def test_a_note_is_never_suggested_for_its_own_link(make_vault) -> None:
 # The registry of problem kinds (zettel.core.problems): one place for names, severities, order and
 # meanings, read by the checker, `check --help`, the TUI and docs/format.md.
 
-EVERY_KIND_VAULT = {
-    **{f"n{i}.md": f"---\nid: \"2020010100000{i}\"\n---\n[[hub]]\n" for i in range(4)},
-    "hub.md": "---\nid: \"20200101000009\"\n---\n[[n0]] [[n1]] [[n2]] [[n3]] [[dup]] [[bad]] "
-              "[[Twin]] [[key]] [[odd]] [[enc]]\n",
-    "bad.md": "---\ntags: [unclosed\n---\n",
-    "dup.md": "---\nid: \"20200101000001\"\n---\n[[hub]]\n",
-    "twin1.md": "---\ntitle: Twin\n---\n[[hub]]",
-    "twin2.md": "---\ntitle: Twin\n---\n[[hub]]",
-    "key.md": "---\nID: \"20200101000012\"\n---\n[[hub]]\n[[20200101000099]]\n",
-    "odd.md": "---\nid: \"202001010000123\"\n---\n[[hub]]",
-    "enc.md": b"caf\xe9 [[hub]]",
-    "alone.md": "nothing",
-}
 
 
 def test_counts_and_severities_follow_the_registry(make_vault: MakeVault) -> None:

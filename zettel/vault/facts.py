@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from zettel.core.check import Report, analyze
+from zettel.core.check import Report, analyze, broken_links
 from zettel.core.model import Link, Note
 from zettel.vault import cache
 from zettel.vault.config import Config
@@ -186,13 +186,9 @@ def check_vault(
     return report, notices
 
 
-def facts_of_graph(graph: object, root: Path, files: tuple[str, ...]) -> Facts:
+def facts_of_graph(graph: KnowledgeGraph, root: Path, files: tuple[str, ...]) -> Facts:
     """The facts of a `zettel.core.graph.KnowledgeGraph` built by the caller over
     the vault at ``root`` whose other files are ``files``."""
-    from zettel.core.check import broken_links  # noqa: PLC0415 - avoids an import cycle
-    from zettel.core.graph import KnowledgeGraph  # noqa: PLC0415
-
-    assert isinstance(graph, KnowledgeGraph)
     notes = {p: NoteRow(p, n.title, n.id, n.types, n.tags, n.aliases)
              for p, n in graph.notes.items()}
     orphans = [(p, graph.is_dead_end(p)) for p in graph.orphans()]
