@@ -116,7 +116,7 @@ vault_argument = click.argument("vault", required=False, metavar="[VAULT]")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
 
 
-def find_note(source: KnowledgeGraph | Facts, query: str, root: Path) -> Named:
+def find_note(source: Facts, query: str, root: Path) -> Named:
     """The note named by a path, id, file name, title or alias (or fail)."""
     notes: Mapping[str, Named] = source.notes
     candidate = Path(query)

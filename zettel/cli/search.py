@@ -20,8 +20,8 @@ from zettel.cli.common import (
     VAULT_HELP,
     UsageProblem,
     dump,
+    facts_or_fail,
     find_note,
-    graph_or_fail,
     json_option,
     show_notices,
     usage_errors,
@@ -168,12 +168,12 @@ def related(note: str, vault: str | None, limit: int, as_json: bool) -> None:
     with how it is linked to NOTE: 'links here', 'linked from here', 'both',
     or nothing.
     """
-    graph = graph_or_fail(vault)
-    target = find_note(graph, note, vault_path(vault))
+    facts = facts_or_fail(vault)
+    target = find_note(facts, note, vault_path(vault))
     with _synced(vault) as (index, _):
         hits = index.related(target.path, limit=limit)
-    outgoing = set(graph.links_to(target.path))
-    incoming = set(graph.linked_from(target.path))
+    outgoing = set(facts.links_to(target.path))
+    incoming = set(facts.linked_from(target.path))
     rows = []
     for hit in hits:
         way = {(True, True): "both", (True, False): "linked from here",
