@@ -441,3 +441,36 @@ def _check_unchanged(plan: _Plan) -> None:
         digest = None
     if digest != plan.digest:
         raise FileChanged(plan.path, f"'{plan.path}' changed while the edits were written")
+
+
+def move_exclusive(root: Path | str, old: str, new: str) -> None:
+    """Move the note ``old`` to ``new`` (vault-relative paths), creating folders
+    as needed and never overwriting anything at ``new``.
+
+    Both paths must be plainly inside the vault (`EditRefused` otherwise, as for
+    `apply_edits`); ``old`` must be a regular file. The move is a hard link
+    then an unlink where the file system allows (so a file made at ``new``
+    meanwhile is never replaced), else a rename after a check.
+    """
+    source = _real_path(root, old)
+    if not stat.S_ISREG(os.lstat(source).st_mode):
+        raise EditRefused(old, f"'{old}' is not a regular file; nothing was moved")
+    top = os.path.realpath(root)
+    parent = os.path.dirname(new)
+    if parent:
+        _real_path(root, parent)  # refuses '..', absolute paths, links out
+        os.makedirs(os.path.join(top, parent), exist_ok=True)
+    target = _real_path(root, new)
+    if os.path.lexists(target):
+        raise EditRefused(new, f"'{new}' already exists; zettel does not overwrite it")
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError as err:
+        raise EditRefused(new, f"'{new}' already exists; zettel does not overwrite it") from err
+    except OSError:  # no hard links here (some file systems): rename after the check above
+        os.rename(source, target)
+    else:
+        os.unlink(source)
+    _sync_folder(Path(target).parent)
+    if os.path.dirname(source) != os.path.dirname(target):
+        _sync_folder(Path(source).parent)

@@ -1,0 +1,49 @@
+"""What the commands that write (``mv``, ``retitle``, ``fix``, ``mentions``,
+``undo``) share: ``--dry-run`` and ``--json`` options, and carrying out a plan.
+
+``--dry-run`` prints the plan as a unified diff on stdout and writes nothing;
+``--json`` prints the plan (and whether it was written) as JSON. Warnings (what
+the plan leaves as it was) go to stderr. A plan refused by the writer (a file
+changed since it was read, a file in the way) is one line on stderr, exit 2,
+and nothing of it is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from zettel.cli.common import UsageProblem, dump
+from zettel.core.display import clean
+from zettel.core.plan import Plan
+from zettel.vault.journal import apply_plan
+from zettel.vault.write import WriteError
+
+dry_run_option = click.option(
+    "--dry-run", "-n", is_flag=True,
+    help="Print what would change as a unified diff; write nothing.")
+
+
+def carry_out(root: Path, plan: Plan, *, dry_run: bool, as_json: bool) -> None:
+    """Print or write ``plan`` (see the module doc)."""
+    for warning in plan.warnings:
+        click.secho(f"zettel: {clean(warning)}", err=True, fg="yellow")
+    if dry_run or plan.empty:
+        if as_json:
+            dump({**plan.to_json(), "written": False, "diff": plan.diff()})
+        elif plan.empty:
+            click.echo(f"{clean(plan.summary)}: nothing to change", err=True)
+        else:
+            click.echo(clean(plan.diff()), nl=False)
+            click.echo(f"{clean(plan.summary)}: {plan.describe()} (dry run: nothing written)",
+                       err=True)
+        return
+    try:
+        apply_plan(root, plan)
+    except WriteError as err:
+        raise UsageProblem(str(err)) from err
+    if as_json:
+        dump({**plan.to_json(), "written": True})
+    else:
+        click.echo(f"{clean(plan.summary)}: {plan.describe()}")
