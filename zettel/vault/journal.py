@@ -1,47 +1,375 @@
-"""Writing a `zettel.core.plan.Plan` into the vault.
+"""Writing a `zettel.core.plan.Plan` into the vault, journaled, and undoing it.
 
-`apply_plan` checks every file of the plan against the digest it was read
-with, then writes the edits (`zettel.vault.write.apply_edits`), the moves
-(`move_exclusive`) and the new files (`create_exclusive`).
+`apply_plan` first records the batch in ``.zettel/journal/pending`` (durably:
+the bytes before of every file it changes, the digests before and after,
+the moves, the files it creates), then writes the edits
+(`zettel.vault.write.apply_edits`), the moves (`move_exclusive`) and the new
+files, then renames the entry ``<batch>.done``. A batch that fails half-way
+is rolled back at once; one whose process was killed (the entry is still
+``pending``) is rolled back by the next `apply_plan`, `recover` or `undo`.
+Rolling back, or undoing, a file is safe: a file with its bytes after gets
+its bytes before, one with its bytes before is left, one with other bytes
+(edited since) is left as it is and named. `undo` reverts the last batch
+not undone yet; it is itself a journaled batch, which is never undone.
+The last `KEEP` batches are kept. One batch at a time per vault: an flock
+on ``.zettel/journal/lock`` (without flock, on Windows, nothing is locked).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
-from zettel.core.plan import Plan
+from zettel.core.plan import FileChange, Plan
+from zettel.vault.journal_entry import (
+    NAME,
+    PENDING,
+    Entry,
+    FileRecord,
+    JournalError,
+    Stored,
+    encode,
+    read_entry,
+)
+from zettel.vault.reversal import Refusal, Removal, Reversal, reverse
+from zettel.vault.scan import content_digest
+from zettel.vault.statedir import STATE_DIR, state_path
 from zettel.vault.write import (
     Edit,
+    EditRefused,
     FileEdits,
     Fingerprint,
+    WriteError,
     apply_edits,
-    create_exclusive,
+    atomic_write,
+    check_move,
+    create_in_vault,
     move_exclusive,
+    remove_hard_link,
+    remove_temporaries_of,
+    remove_unchanged,
+    replace_durably,
 )
+
+__all__ = ["KEEP", "Applied", "BatchRolledBack", "Entry", "JournalError", "Refusal",
+           "Removal", "Reversal", "apply_plan", "history", "plan_undo", "recover", "undo",
+           "waiting"]
+
+#: How many finished batches the journal keeps (the oldest are removed).
+KEEP = 100
+#: Test hook: stop after writing this many files (0: after the journal entry)
+#: and wait for a byte on stdin (or its end), so a test can kill the process.
+PAUSE_ENV = "ZETTEL_TEST_PAUSE_AFTER"
 
 
 @dataclass(frozen=True)
 class Applied:
-    """What `apply_plan` wrote: the paths edited, moved (old, new) and created."""
+    """What `apply_plan` wrote: the paths edited, moved (old, new), created and
+    removed; the batch's number in the journal; notices for the person (a
+    batch rolled back first); the files an undo refused."""
 
     edited: tuple[str, ...]
     moved: tuple[tuple[str, str], ...]
     created: tuple[str, ...]
+    removed: tuple[str, ...] = ()
+    batch: int | None = None
+    notices: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
+
+
+class BatchRolledBack(WriteError):
+    """Writing a batch failed half-way; what it had written was rolled back
+    (but for the files named, changed meanwhile by another program)."""
 
 
 def apply_plan(root: Path | str, plan: Plan) -> Applied:
-    """Write ``plan`` into the vault at ``root``; raises `zettel.vault.write.WriteError`
-    (`EditRefused` with nothing written when a file changed since it was read)."""
-    batch = [FileEdits(c.path, Fingerprint(0, 0, c.digest), [Edit(*e) for e in c.edits])
-             for c in plan.changes]
-    apply_edits(root, batch)
+    """Write ``plan`` into the vault at ``root``, journaled (see the module doc).
+
+    Raises `zettel.vault.write.WriteError`: `EditRefused` with nothing written
+    when a file changed since it was read or a path is refused;
+    `BatchRolledBack` when writing failed half-way (the batch is rolled back);
+    `JournalError` when a waiting interrupted batch cannot be read. A plan
+    that writes nothing is not journaled (but an undo always is)."""
+    root = Path(root)
+    with _locked(root) as folder:
+        notices = tuple(_recover(root, folder))
+        return _apply(root, folder, plan, notices)
+
+
+def recover(root: Path | str) -> list[str]:
+    """Roll back an interrupted batch, if one waits; returns notices saying what
+    was done (and which files were left as they were)."""
+    root = Path(root)
+    if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
+        return []
+    with _locked(root) as folder:
+        return _recover(root, folder)
+
+
+def waiting(root: Path | str) -> str | None:
+    """A notice when an interrupted batch waits to be rolled back (one stat when
+    none does), for ``zettel check`` and the TUI."""
+    root = Path(root)
+    if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
+        return None
+    try:
+        entry, _ = read_entry(state_path(root, "journal") / PENDING, "interrupted")
+        what = f"batch {entry.seq} ({entry.action}: {entry.summary})"
+    except (JournalError, OSError, ValueError) as err:
+        what = f"batch (its journal entry: {err})"
+    return (f"an interrupted write {what} waits: the next zettel command that writes, "
+            "or `zettel undo`, rolls it back")
+
+
+def history(root: Path | str) -> list[Entry]:
+    """The batches of the journal, newest first (headers only; a damaged entry is
+    listed with state ``damaged``)."""
+    folder = state_path(root, "journal")
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    entries = []
+    for name in names:
+        found = NAME.fullmatch(name)
+        if name == PENDING or found:
+            state = "interrupted" if name == PENDING else found[2].replace("-", " ")  # type: ignore[index]
+            try:
+                entry, _ = read_entry(folder / name, state)
+            except JournalError as err:
+                seq = int(found[1]) if found else _MAX_SEQ
+                entry = Entry(seq, "?", "", "", "damaged", name=name, problem=str(err))
+            entries.append(entry)
+    entries.sort(key=lambda e: e.seq, reverse=True)
+    undone = {e.reverts: e.seq for e in entries
+              if e.action == "undo" and e.state == "done" and e.reverts is not None}
+    return [replace(e, state="undone", undone_by=undone[e.seq])
+            if e.state == "done" and e.seq in undone and e.action != "undo" else e
+            for e in entries]
+
+
+def plan_undo(root: Path | str) -> Reversal | None:
+    """What `undo` would do now (None: nothing to undo): roll back the interrupted
+    batch when one waits (action ``rollback``), else revert the last batch not
+    undone (action ``undo``). Files that cannot be reverted safely are in the
+    plan's ``refused``. `JournalError` when that batch's entry is damaged."""
+    root = Path(root)
+    folder = state_path(root, "journal")
+    for entry in history(root):
+        if entry.state == "damaged":
+            raise JournalError(entry.name, f"{entry.problem}; remove "
+                               f"'{STATE_DIR}/journal/{entry.name}' to undo earlier batches")
+        if entry.state == "interrupted" or (entry.state == "done" and entry.action != "undo"):
+            _, stored = read_entry(folder / entry.name, entry.state, with_bytes=True)
+            action = "rollback" if entry.state == "interrupted" else "undo"
+            return reverse(root, entry, stored, action=action)
+    return None
+
+
+def undo(root: Path | str) -> Applied | None:
+    """Roll back the interrupted batch if one waits, else revert the last batch
+    not undone (journaled, as batch ``undo``); None when there is nothing to undo."""
+    root = Path(root)
+    with _locked(root) as folder:
+        if os.path.lexists(folder / PENDING):
+            return Applied((), (), (), notices=tuple(_recover(root, folder)))
+        plan = plan_undo(root)
+        if plan is None:
+            return None
+        return _apply(root, folder, plan, ())
+
+
+# -- the batch
+
+
+_MAX_SEQ = 99_999_999
+
+
+def _apply(root: Path, folder: Path, plan: Plan, notices: tuple[str, ...]) -> Applied:
+    if plan.empty and not isinstance(plan, Reversal):
+        return Applied((), (), (), notices=notices)
+    entry, stored = _record(root, folder, plan)
+    atomic_write(folder / PENDING, encode(entry, stored))
+    hook = _pause_hook()
+    if hook:
+        hook("")
+    try:
+        applied = _write(root, plan, hook)
+        replace_durably(folder / PENDING, folder / f"{entry.seq:08d}.done")
+    except (WriteError, OSError, KeyboardInterrupt) as err:
+        _fail(root, folder, entry, stored, err)
+        raise  # _fail raises unless nothing was written, or for a KeyboardInterrupt
+    _prune(folder)
+    refused = tuple(r.path for r in plan.refused) if isinstance(plan, Reversal) else ()
+    return Applied(*applied, batch=entry.seq, notices=notices, refused=refused)
+
+
+def _record(root: Path, folder: Path, plan: Plan) -> tuple[Entry, list[bytes]]:
+    """The journal entry of ``plan`` and the bytes it stores; `EditRefused` for a
+    plan whose text is not what its digest says, or a move that cannot be made."""
+    files, stored = [], []
+    for change in plan.changes:
+        before, after = _encoded(change, change.before), _encoded(change, change.after)
+        digest = content_digest(before)
+        if digest != change.digest:
+            raise EditRefused(change.path, f"the planned text of '{change.path}' is not the "
+                              "text it was read as; nothing was written")
+        after_digest = content_digest(after) if change.edits else digest
+        keep = after_digest != digest
+        files.append(FileRecord(change.path, change.new_path, digest, after_digest,
+                                len(before) if keep else None, change.links))
+        if keep:
+            stored.append(before)
+        if change.new_path:
+            check_move(root, change.path, change.new_path)
+    removed = []
+    for removal in plan.removes if isinstance(plan, Reversal) else ():
+        data = removal.text.encode("utf-8")
+        removed.append(Stored(removal.path, removal.digest, len(data)))
+        stored.append(data)
+    created = tuple(Stored(c.path, content_digest(c.text.encode("utf-8", "surrogatepass")))
+                    for c in plan.creates)
+    reversal = plan if isinstance(plan, Reversal) else None
+    entry = Entry(
+        seq=_next_seq(folder), action=plan.action, summary=plan.summary,
+        time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), state="interrupted",
+        files=tuple(files), created=created, removed=tuple(removed),
+        reverts=reversal.reverts if reversal and reversal.action == "undo" else None,
+        refused=tuple(r.path for r in reversal.refused) if reversal else ())
+    return entry, stored
+
+
+def _encoded(change: FileChange, text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise EditRefused(change.path, f"'{change.path}': the planned text is not valid "
+                          f"({err.reason}); nothing was written") from err
+
+
+def _write(root: Path, plan: Plan, on_written: Callable[[str], None] | None
+           ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...],
+                      tuple[str, ...]]:
+    """Write ``plan`` (no journal): removals, edits, moves, new files, in that order."""
+    removed = []
+    for removal in plan.removes if isinstance(plan, Reversal) else ():
+        remove_unchanged(root, removal.path, removal.digest)
+        removed.append(removal.path)
+    apply_edits(root, [FileEdits(c.path, Fingerprint(0, 0, c.digest),
+                                 [Edit(*e) for e in c.edits]) for c in plan.changes],
+                on_written=on_written)
     moved = []
     for change in plan.changes:
         if change.new_path:
             move_exclusive(root, change.path, change.new_path)
             moved.append((change.path, change.new_path))
     for created in plan.creates:
-        create_exclusive(Path(root) / created.path, created.text.encode("utf-8"))
-    return Applied(tuple(c.path for c in plan.changes if c.after != c.before), tuple(moved),
-                   tuple(c.path for c in plan.creates))
+        create_in_vault(root, created.path, created.text.encode("utf-8"))
+    return (tuple(c.path for c in plan.changes if c.after != c.before), tuple(moved),
+            tuple(c.path for c in plan.creates), tuple(removed))
+
+
+def _fail(root: Path, folder: Path, entry: Entry, stored: list[bytes],
+          err: BaseException) -> None:
+    """Roll back a batch whose writing failed; raise what to say about it."""
+    try:
+        notices, reverted = _roll_back(root, folder, entry, stored, keep=False)
+    except (WriteError, OSError) as again:
+        raise BatchRolledBack(getattr(err, "path", ""), (
+            f"{err}; rolling the batch back failed too ({again}): the next zettel command "
+            "that writes, or `zettel undo`, tries again")) from err
+    if isinstance(err, KeyboardInterrupt) or (isinstance(err, EditRefused) and not reverted):
+        return  # nothing of it was written: the caller re-raises the error as it is
+    path = err.path if isinstance(err, WriteError) else ""
+    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    left = "; ".join(notices[1:])
+    raise BatchRolledBack(path, f"{reason}; the batch was rolled back"
+                          + (f" ({left})" if left else ": no file is changed")) from err
+
+
+def _recover(root: Path, folder: Path) -> list[str]:
+    if not os.path.lexists(folder / PENDING):
+        return []
+    try:
+        entry, stored = read_entry(folder / PENDING, "interrupted", with_bytes=True)
+    except JournalError as err:
+        raise JournalError(err.path, f"an interrupted batch waits but {err}: its files are "
+                           f"left as they are; remove '{STATE_DIR}/journal/{PENDING}' "
+                           "to go on") from err
+    return _roll_back(root, folder, entry, stored, keep=True)[0]
+
+
+def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes], *,
+               keep: bool) -> tuple[list[str], int]:
+    """Give the files of the interrupted batch ``entry`` their bytes before; the
+    entry becomes ``rolled-back`` (or is removed when nothing of the batch was
+    written and ``keep`` is False). Returns notices and how many files were reverted."""
+    for record in entry.files:
+        if record.new_path:  # killed between a move's link and its unlink
+            remove_hard_link(root, record.new_path, record.path)
+        for path in (record.path, record.new_path):
+            if path:
+                remove_temporaries_of(root, path)
+    plan = reverse(root, entry, stored, action="rollback")
+    _write(root, plan, None)
+    reverted = len(plan.changes) + len(plan.removes) + len(plan.creates)
+    if reverted or plan.refused or keep:
+        replace_durably(folder / PENDING, folder / f"{entry.seq:08d}.rolled-back")
+    else:
+        os.unlink(folder / PENDING)
+    label = "undo" if entry.action == "undo" else "write"
+    notices = [f"an interrupted {label} batch ({entry.seq}, {entry.action}: {entry.summary}) "
+               f"was rolled back: {reverted} file(s) restored"]
+    notices += [f"'{r.path}' was left as it is: {r.reason}" for r in plan.refused]
+    return notices, reverted
+
+
+def _next_seq(folder: Path) -> int:
+    seqs = [int(found[1]) for name in os.listdir(folder) if (found := NAME.fullmatch(name))]
+    return min(max(seqs, default=0) + 1, _MAX_SEQ)
+
+
+def _prune(folder: Path) -> None:
+    """Remove the finished entries beyond the newest `KEEP`."""
+    names = sorted((n for n in os.listdir(folder) if NAME.fullmatch(n)), reverse=True)
+    for name in names[KEEP:]:
+        with contextlib.suppress(OSError):  # removed meanwhile: kept a little longer
+            os.unlink(folder / name)
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[Path]:
+    """Hold the journal's lock (waiting for another zettel's batch); yield its folder."""
+    folder = state_path(root, "journal", create=True)
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows: not locked
+        yield folder
+        return
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(folder / "lock", flags, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        os.close(fd)
+
+
+def _pause_hook() -> Callable[[str], None] | None:
+    """The test hook of `PAUSE_ENV` (see there), or None."""
+    value = os.environ.get(PAUSE_ENV, "")
+    if not value.isdigit():
+        return None
+    after, written = int(value), [-1]
+
+    def hook(_path: str) -> None:
+        written[0] += 1
+        if written[0] == after:
+            os.write(2, f"zettel: paused after {after} file(s) ({PAUSE_ENV})\n".encode())
+            os.read(0, 1)
+
+    return hook
