@@ -21,6 +21,8 @@ from textual.worker import Worker, WorkerState
 
 from zettel.core.display import clean, describe
 from zettel.core.model import count
+from zettel.tui.edit_actions import EditActions
+from zettel.tui.edit_screens import EDIT_KEYS
 from zettel.tui.main_screen import MainScreen
 from zettel.tui.model import History, VaultModel
 from zettel.tui.screens import (
@@ -83,6 +85,8 @@ class ZettelApp(App[None]):
                 "errors, orphans; Enter opens one"),
         Binding("g", "neighbourhood", "Neighbours", tooltip="the notes 1 to 3 links away, "
                 "in, out or both"),
+        Binding("u,ctrl+z", "undo", "Undo", show=False, tooltip="the last write zettel made "
+                "(rename, retitle, fix, link), after showing what it reverts"),
         Binding("question_mark", "help", "Keys", tooltip="this list"),
     ]
 
@@ -100,6 +104,7 @@ class ZettelApp(App[None]):
         self._index_status = ""
         self._stop = threading.Event()
         self._last_failure = ""
+        self.edits = EditActions(self)
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.model)
@@ -286,6 +291,17 @@ class ZettelApp(App[None]):
             self.search_ready.clear()
             self._load(False, self.history.current)
 
+    def hold_reloads(self) -> None:
+        """zettel is about to write: no reload by the watcher until `reload`."""
+        self.ready.clear()
+        self.search_ready.clear()
+
+    def reload(self, select: str | None) -> None:
+        """Read the vault again now (after zettel's own write, without waiting for the
+        watcher) and show ``select``, or the note shown."""
+        self.hold_reloads()
+        self._load(False, select)
+
     # -- dialogs
 
     def action_search(self) -> None:
@@ -309,7 +325,22 @@ class ZettelApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([("Everywhere", ZettelApp), ("The main screen", MainScreen),
-                                     ("In the note (r)", Reader), *DIALOG_KEYS]))
+                                     ("In the note (r)", Reader), *DIALOG_KEYS,
+                                     *EDIT_KEYS]))
+
+    # -- editing the graph (zettel.tui.edit_actions)
+
+    def action_rename(self) -> None:
+        self.edits.rename()
+
+    def action_retitle(self) -> None:
+        self.edits.retitle()
+
+    def action_copy_link(self) -> None:
+        self.edits.copy_link()
+
+    def action_undo(self) -> None:
+        self.edits.undo()
 
     # -- notes in the editor
 

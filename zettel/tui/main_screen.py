@@ -49,6 +49,12 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "Sort", show=False, tooltip="the list by title, id (date) or "
                 "number of backlinks"),
         Binding("b", "toggle_links", "Backlinks panel", show=False, tooltip="show or hide it"),
+        Binding("R", "app.rename", "Rename", show=False, tooltip="rename or move this note's "
+                "file; every link to it follows (a preview first)"),
+        Binding("T", "app.retitle", "Retitle", show=False, tooltip="change this note's title; "
+                "links by the old title follow (a preview first)"),
+        Binding("y", "app.copy_link", "Copy link", show=False, tooltip="a link to this note, "
+                "in the vault's style, to the clipboard"),
         Binding("x", "clear_filters", "Clear filters", show=False,
                 tooltip="the filter, the tags and the type"),
         Binding("tab", "app.focus_next", "Next panel", show=False),

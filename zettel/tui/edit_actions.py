@@ -1,0 +1,144 @@
+"""The app's editing of the graph: the dialogs it opens, the plans made and
+written in workers, and the vault read again at once after each write.
+
+`EditActions` belongs to the app (which binds the keys and delegates here);
+what the engines are asked lives in `zettel.tui.edits`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from zettel.core.display import describe
+from zettel.tui import edits
+from zettel.tui.edit_screens import ConfirmPlanScreen, MoveScreen, RetitleScreen, Values, why
+from zettel.tui.widgets import notice
+from zettel.vault.write import WriteError
+
+if TYPE_CHECKING:
+    from zettel.core.plan import Plan
+    from zettel.tui.app import ZettelApp
+
+
+class EditActions:
+    """Rename, retitle, copy a link, undo, fix a link, link mentions: each asks,
+    shows what will change, and writes in a worker."""
+
+    def __init__(self, app: ZettelApp) -> None:
+        self.app = app
+        self.root = app.model.root
+        #: Set while a write is under way: a second one waits for it to end.
+        self.writing = False
+
+    def _current(self) -> str | None:
+        """The note shown, or None (said) when there is none yet."""
+        path = self.app.history.current
+        if path is None or path not in self.app.model.notes:
+            notice(self.app, "No note is shown", severity="warning")
+            return None
+        return path
+
+    def _in_worker(self, name: str, job: Callable[[], None]) -> None:
+        self.app.run_worker(job, name=name, group="edit", thread=True, exit_on_error=False)
+
+    # -- the dialogs
+
+    def rename(self) -> None:
+        path = self._current()
+        if path is not None:
+            def planner(values: Values) -> Plan:
+                return edits.plan_move(self.root, path, values[0])
+
+            self.app.push_screen(MoveScreen(path, planner), partial(self.write, current=path))
+
+    def retitle(self) -> None:
+        path = self._current()
+        if path is not None:
+            def planner(values: Values) -> Plan:
+                title, alias, rename_file = values
+                return edits.plan_retitle(self.root, path, title, alias=alias,
+                                          rename_file=rename_file)
+
+            title = self.app.model.notes[path].title
+            self.app.push_screen(RetitleScreen(title, planner), partial(self.write, current=path))
+
+    def copy_link(self) -> None:
+        path = self._current()
+        if path is not None:
+            note = self.app.model.note(path)
+
+            def find() -> None:
+                try:
+                    text = edits.link_to(self.root, note)
+                except Exception as err:  # noqa: BLE001 - a refusal, or a bug: a notice
+                    self.app.call_from_thread(notice, self.app, f"Cannot make a link: "
+                                              f"{why(err)}", severity="error")
+                    return
+                self.app.call_from_thread(self._copy, text)
+
+            self._in_worker("Making the link", find)
+
+    def _copy(self, text: str) -> None:
+        self.app.copy_to_clipboard(text)
+        notice(self.app, f"Copied {text}", timeout=4)
+
+    def undo(self) -> None:
+        current = self.app.history.current
+
+        def find() -> None:
+            try:
+                plan = edits.plan_undo(self.root)
+            except Exception as err:  # noqa: BLE001 - a refusal, or a bug: a notice
+                self.app.call_from_thread(notice, self.app, f"Cannot undo: {why(err)}",
+                                          severity="error")
+                return
+            self.app.call_from_thread(self._confirm_undo, plan, current)
+
+        self._in_worker("Looking for the last write", find)
+
+    def _confirm_undo(self, plan: Plan | None, current: str | None) -> None:
+        if plan is None or plan.empty:
+            notice(self.app, "Nothing to undo: zettel has written nothing here yet",
+                   severity="warning")
+            return
+        self.app.push_screen(
+            ConfirmPlanScreen(f"Undo: {plan.summary}", plan, "Enter undoes it"),
+            partial(self.write, current=current))
+
+    # -- writing
+
+    def write(self, plan: Plan | None, current: str | None = None) -> None:
+        """Write ``plan`` (None: the dialog was closed) in a worker, then read
+        the vault again at once and show ``current`` where the plan put it."""
+        if plan is None:
+            return
+        if self.writing:
+            notice(self.app, "Another write is under way: try again when it is done",
+                   severity="warning")
+            return
+        self.writing = True
+        self.app.hold_reloads()
+        select = edits.moved_to(plan, current) if current else None
+        self._in_worker("Writing", partial(self._apply, plan, select))
+
+    def _apply(self, plan: Plan, select: str | None) -> None:
+        try:
+            edits.write(self.root, plan)
+        except WriteError as err:
+            self.app.call_from_thread(self._refused, str(err))
+        except Exception as err:  # noqa: BLE001 - a bug: said, and the app goes on
+            self.app.call_from_thread(self._refused, describe(err))
+        else:
+            self.app.call_from_thread(self._written, plan, select)
+
+    def _refused(self, reason: str) -> None:
+        self.writing = False
+        notice(self.app, f"Nothing written: {reason}", severity="error", timeout=8)
+        self.app.reload(None)  # the files may have changed: show them as they are
+
+    def _written(self, plan: Plan, select: str | None) -> None:
+        self.writing = False
+        notice(self.app, f"{plan.summary}: {plan.describe()} (u undoes it)", timeout=6)
+        self.app.reload(select)

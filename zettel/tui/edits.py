@@ -1,0 +1,70 @@
+"""What the TUI's editing asks of the engines, without Textual: plans for a
+move, a retitle, a fix, linking mentions and an undo, the link to a note in
+the vault's style, and writing a plan.
+
+Every function reads the disk and may be slow on a large vault: the TUI calls
+them from workers. The engines (`zettel.vault.editing`, `zettel.vault.journal`,
+`zettel.vault.repair`) load when first used, not when the TUI starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zettel.core.model import Note
+    from zettel.core.plan import Plan
+
+
+def plan_move(root: Path, path: str, new_path: str) -> Plan:
+    """The plan that moves the note ``path`` to ``new_path`` (vault-relative)
+    and rewrites the links that reached it by path or file name."""
+    from zettel.vault.editing import plan_move as plan  # noqa: PLC0415 - when first used
+
+    new_path = new_path.strip()
+    if not new_path:
+        raise ValueError("type the note's new path")
+    return plan(root, path, new_path)
+
+
+def plan_retitle(root: Path, path: str, title: str, *, alias: bool = False,
+                 rename_file: bool = False) -> Plan:
+    """The plan that gives the note ``path`` the title ``title`` (and rewrites
+    the links by its old title, or keeps that title as an alias)."""
+    from zettel.vault.editing import plan_retitle as plan  # noqa: PLC0415 - when first used
+
+    title = title.strip()
+    if not title:
+        raise ValueError("type the note's new title")
+    return plan(root, path, title, alias=alias, rename_file=rename_file)
+
+
+def link_to(root: Path, note: Note) -> str:
+    """A link to ``note`` written in the vault's link style (``[[id]]``, ...)."""
+    try:  # TODO(H5): the fallback goes once zettel.core.linkstyle has landed
+        from zettel.core.linkstyle import format_link  # noqa: PLC0415 - when first used
+        from zettel.vault.editing import link_style  # noqa: PLC0415
+    except ImportError:
+        return f"[[{note.id or note.title}]]"
+    return format_link(link_style(root), note)
+
+
+def plan_undo(root: Path) -> Plan | None:
+    """The plan that reverts the last write zettel made, or None when there is none."""
+    from zettel.vault.journal import plan_undo as plan  # noqa: PLC0415 - when first used
+
+    return plan(root)
+
+
+def write(root: Path, plan: Plan) -> None:
+    """Write ``plan`` (journaled: it can be undone); raises
+    `zettel.vault.write.WriteError` when refused, with nothing written."""
+    from zettel.vault.journal import apply_plan  # noqa: PLC0415 - when first used
+
+    apply_plan(root, plan)
+
+
+def moved_to(plan: Plan, path: str) -> str:
+    """Where ``plan`` puts the file ``path`` (``path`` itself when it stays)."""
+    return next((c.new_path for c in plan.changes if c.path == path and c.new_path), path)
