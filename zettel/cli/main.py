@@ -33,6 +33,7 @@ from zettel.cli.common import (
     vault_argument,
     vault_path,
 )
+from zettel.cli.move import mv, retitle
 from zettel.cli.search import index_command, related, search
 from zettel.core.check import Report
 from zettel.core.display import clean
@@ -333,6 +334,9 @@ def graph(vault: str | None, fmt: str, output: Path | None) -> None:
 
 
 for command in (search, related, index_command):
+    main.add_command(command)
+
+for command in (mv, retitle):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

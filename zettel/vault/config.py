@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml_rs
 
+from zettel.core.linkstyle import STYLES, LinkStyle
 from zettel.core.parse import yaml_reason
 from zettel.vault.statedir import STATE_DIR, UnsafeStateDir, state_path
 from zettel.vault.write import atomic_write
@@ -51,6 +52,7 @@ class Config:
     filename: str = DEFAULT_FILENAME
     template: str = "templates/default.md"
     editor: str | None = None  # used only when the user trusts the vault
+    link_style: LinkStyle | None = None  # None: the style most links of the vault use
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def is_note_name(self, name: str) -> bool:
@@ -123,7 +125,7 @@ def _parse(text: str, where: str) -> dict[str, Any]:
 
 
 def _from_mapping(raw: dict[str, Any], where: str) -> Config:
-    known = {"extensions", "ignore", "filename", "template", "editor"}
+    known = {"extensions", "ignore", "filename", "template", "editor", "link_style"}
     values: dict[str, Any] = {}
     if "extensions" in raw:
         exts = _str_list(raw["extensions"], "extensions", where)
@@ -144,6 +146,11 @@ def _from_mapping(raw: dict[str, Any], where: str) -> Config:
         values["filename"] = pattern
     for key in ("template", "editor"):
         values.update(_optional_str(raw, key, where))
+    style = _optional_str(raw, "link_style", where).get("link_style")
+    if style is not None:
+        if style not in STYLES:
+            raise ConfigError(f"{where}: 'link_style' must be one of {', '.join(STYLES)}")
+        values["link_style"] = style
     return Config(**values, warnings=_unknown(raw, known, where))
 
 

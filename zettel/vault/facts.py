@@ -86,6 +86,8 @@ class Facts:
     backlinks: dict[str, tuple[tuple[str, int], ...]]
     files: tuple[str, ...] = ()
     extensions: tuple[str, ...] = ("md", "markdown", "txt")
+    #: How many resolved wiki links use each link style (`zettel.core.linkstyle`).
+    styles: dict[str, int] = field(default_factory=dict)
     _read: dict[str, Note] = field(default_factory=dict, repr=False)
     _resolver: Resolver | None = field(default=None, repr=False)
 
@@ -209,7 +211,23 @@ def facts_of_graph(graph: KnowledgeGraph, root: Path, files: tuple[str, ...]) ->
             numbers = {link: i for i, link in enumerate(graph.notes[source].links)}
             found.extend((source, numbers[link]) for link in written)
         backlinks[target] = tuple(found)
-    return Facts(root, notes, orphans, broken, backlinks, files, graph.resolver.extensions)
+    return Facts(root, notes, orphans, broken, backlinks, files, graph.resolver.extensions,
+                 _styles(graph))
+
+
+def _styles(graph: KnowledgeGraph) -> dict[str, int]:
+    """How many wiki links between notes use each link style."""
+    from zettel.core.linkstyle import style_to  # noqa: PLC0415
+
+    counts: dict[str, int] = {}
+    extensions = graph.resolver.extensions
+    for _, target, links in graph.graph.edges(data="links"):
+        note = graph.notes[target]
+        for link in links:
+            style = style_to(link, note, extensions)
+            if style is not None:
+                counts[style] = counts.get(style, 0) + 1
+    return counts
 
 
 def _from_memo(root: Path, saved: Any) -> Facts | None:
@@ -218,10 +236,11 @@ def _from_memo(root: Path, saved: Any) -> Facts | None:
     if saved is None:
         return None
     try:
-        notes, orphans, broken, backlinks = saved
+        notes, orphans, broken, backlinks, styles = saved
         facts = Facts(root, {row[0]: NoteRow(*row) for row in notes},
                       [(str(path), bool(isolated)) for path, isolated in orphans],
-                      [BrokenRow(*row) for row in broken], dict(backlinks))
+                      [BrokenRow(*row) for row in broken], dict(backlinks),
+                      styles={str(k): int(v) for k, v in dict(styles).items()})
         known = facts.notes
         if any(path not in known for path, _ in facts.orphans) or any(
                 target not in known or source not in known or not isinstance(number, int)
@@ -254,7 +273,7 @@ def vault_facts(root: Path | str, *, progress: Progress | None = None,
     notices = vault.notices
     if use_cache and not racy:
         payload = ([tuple(row) for row in facts.notes.values()], facts.orphans,
-                   [tuple(row) for row in facts.broken], facts.backlinks)
+                   [tuple(row) for row in facts.broken], facts.backlinks, facts.styles)
         notice = cache.save_memo(root, MEMO_FILE, fingerprint, payload)
         if notice:
             notices += (notice,)

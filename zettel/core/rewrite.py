@@ -1,0 +1,359 @@
+"""Planning a rename: a note moved to another path, given another title, or both,
+with every link that reached it rewritten to keep reaching it.
+
+Pure: the vault layer (`zettel.vault.editing`) reads the files and gives them
+here as `Source`\\ s; this module returns a `zettel.core.plan.Plan`.
+
+The rule is one for every link, whatever its form: a link is resolved as the
+vault is now (the ``before`` resolver) and as it will be (``after``, the
+note's row changed); a link that resolved and would then reach another note,
+none, or several, is rewritten so that it reaches its note again, in the form
+closest to the one written (see `_wiki_forms`): a path stays a path, a file
+name stays a file name when the new one is unique (else becomes a path), a
+title becomes the new title with the old text as label, Markdown and
+reference links get the relative path from their note's folder. The moved
+note's own relative Markdown links (to notes and other files) are recomputed
+from its new folder. A link that no form can keep makes the plan refused.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import NamedTuple
+from urllib.parse import quote, unquote
+
+from zettel.core import frontedit
+from zettel.core.linkstyle import path_key
+from zettel.core.model import Link, Note, stem_of
+from zettel.core.parse import body_to_file, id_from_filename, is_timestamp_id
+from zettel.core.plan import FileChange, Plan, TextEdit
+from zettel.core.resolve import Named, Resolution, Resolver, normalize
+
+#: Characters kept as they are when a path is percent-encoded in a Markdown link.
+_URL_SAFE = "/!$&'*+,;=:@-._~"
+_NOT_IN_WIKI = frozenset("[]|#\n\r")
+
+
+class PlanRefused(ValueError):
+    """The change cannot be made without breaking or changing links, or a file
+    cannot be rewritten; nothing is written. The message says why, in one line."""
+
+
+class Source(NamedTuple):
+    """A file whose links may be rewritten: the note parsed from the file's bytes
+    (`zettel.core.parse.parse_bytes`, so its spans match ``text``), its text as
+    decoded, the digest of its bytes, and whether they were valid UTF-8."""
+
+    note: Note
+    text: str
+    digest: str
+    utf8: bool = True
+
+
+class Row(NamedTuple):
+    """What resolution knows of a note (a `zettel.core.resolve.Named`)."""
+
+    path: str
+    id: str | None
+    title: str
+    aliases: tuple[str, ...]
+
+
+def row_of(named: Named) -> Row:
+    """The `Row` of a note or of a `zettel.vault.facts.NoteRow`."""
+    return Row(named.path, named.id, named.title, tuple(named.aliases))
+
+
+class Rename(NamedTuple):
+    """One note's change: its row now and after, and what its file needs for it."""
+
+    before: Row
+    after: Row
+    front: tuple[TextEdit, ...]  # edits of its title, aliases or id
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def moved(self) -> bool:
+        return self.before.path != self.after.path
+
+
+def rename_of(source: Source, *, new_path: str | None = None, title: str | None = None,
+              alias: bool = False) -> Rename:
+    """What changing ``source``'s note to ``new_path`` and/or ``title`` means for it:
+    its row after, and the front-matter edits it needs (raises `PlanRefused`)."""
+    note, text = source.note, source.text
+    path = new_path or note.path
+    edits: list[TextEdit] = []
+    warnings: list[str] = []
+    new_title = note.title
+    try:
+        source_kind = frontedit.title_source(note, text)
+        if title is not None and title != note.title:
+            edits += frontedit.title_edits(note, text, title)
+            new_title = title
+            if alias:
+                edits += frontedit.alias_edits(note, text, note.title)
+        elif source_kind == "name":
+            new_title = stem_of(path)
+        note_id = note.id
+        if (note.id_from_filename and id_from_filename(stem_of(path)) != note.id
+                and not is_timestamp_id(note.id or "")):
+            note_id = id_from_filename(stem_of(path))
+            warnings.append(f"'{note.path}' took its id {note.id} from its file name, which is "
+                            "not a timestamp: it is not written into the front matter, and "
+                            "links by that id are rewritten")
+        elif note.id_from_filename and id_from_filename(stem_of(path)) != note.id:
+            assert note.id is not None
+            if not (title is not None and source_kind == "name"):
+                edits += frontedit.id_edits(note, text, note.id)
+            else:  # one new front matter for both: written together
+                edits = _merged_front(note, text, title, note.id)
+            warnings.append(f"'{note.path}' took its id {note.id} from its file name: the id "
+                            "is written into its front matter, so links by id keep working")
+        elif note_id is None:
+            note_id = id_from_filename(stem_of(path))
+    except frontedit.FrontEditError as err:
+        raise PlanRefused(str(err)) from err
+    aliases = note.aliases
+    if alias and title is not None and note.title not in aliases and title != note.title:
+        aliases = (*aliases, note.title)
+    after = Row(path, note_id, new_title, aliases)
+    return Rename(row_of(note), after, tuple(edits), tuple(warnings))
+
+
+def _merged_front(note: Note, text: str, title: str | None, note_id: str) -> list[TextEdit]:
+    """Front matter holding an id and a title, for a note that has none."""
+    assert title is not None
+    at = 1 if text.startswith("\ufeff") else 0
+    nl = "\r\n" if "\r\n" in text else "\n"
+    return [TextEdit(at, at, f'---{nl}title: {frontedit.yaml_scalar(title)}{nl}'
+                     f'id: "{note_id}"{nl}---{nl}')]
+
+
+def keys_to_watch(resolver: Resolver, rename: Rename) -> set[str]:
+    """The notes whose backlinks may change meaning: the note itself and the
+    notes its new names (path, file name, id, title, aliases) lead to now."""
+    watch = {rename.before.path}
+    after = rename.after
+    names = {path_key(after.path), stem_of(after.path), after.title, *after.aliases}
+    if after.id:
+        names.add(after.id)
+    for name in names:
+        found = resolver.resolve(name)
+        if found.status != "broken" and not found.is_file:
+            watch.update(found.paths)
+    return watch
+
+
+def after_resolver(rows: Iterable[Named], rename: Rename, files: Iterable[str],
+                   extensions: Iterable[str]) -> Resolver:
+    """A resolver over the vault as it will be once ``rename`` is made."""
+    old = rename.before.path
+    return Resolver((rename.after if row.path == old else row for row in rows), files,
+                    extensions)
+
+
+class _Planner:
+    """Rewrites the links of the sources for one `Rename` (see the module doc)."""
+
+    def __init__(self, rename: Rename, before: Resolver, after: Resolver,
+                 rows: Callable[[str], Named | None], known: Callable[[str], str | None],
+                 extensions: Sequence[str]) -> None:
+        self.rename = rename
+        self.before, self.after = before, after
+        self.rows, self.known = rows, known
+        self.extensions = tuple(e.lower() for e in extensions)
+        self.unkept: list[str] = []
+        self.others = 0  # links to other notes rewritten to keep their target
+        self.as_path = 0  # links by file name written as a path (the new name is not unique)
+
+    def moved(self, path: str) -> str:
+        return self.rename.after.path if path == self.rename.before.path else path
+
+    def row(self, path: str) -> Named | None:
+        return self.rename.after if path == self.rename.after.path else self.rows(path)
+
+    def edits(self, source: Source) -> tuple[list[TextEdit], int]:
+        """The edits (file offsets) of one source, and how many links they rewrite."""
+        note = source.note
+        old = note.path
+        new = self.moved(old)
+        to_file = body_to_file(source.text, note.body_line)
+        body = note.body
+        found: list[TextEdit] = []
+        links = 0
+        for link in note.links:
+            if link.kind == "external":
+                continue
+            wiki = body.startswith("[[", link.start + (link.kind == "embed"))
+            made: list[TextEdit] | None
+            if not wiki and old != new and self._relative_file(link, body, old) is not None:
+                made = self._own_relative(link, body, old, new)
+            else:
+                made = self._relink(link, body, old, new, wiki)
+            if made is None:
+                self.unkept.append(f"{old}:{link.line}")
+            elif made:
+                links += 1
+                found += [TextEdit(to_file(s), to_file(e), r) for s, e, r in made]
+        return found, links
+
+    def _relative_file(self, link: Link, body: str, source: str) -> str | None:
+        """The note or file a relative Markdown link of ``source`` names, if any."""
+        target = link.target
+        if target.startswith("/") or not target:
+            return None
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+        if joined.startswith("../") or joined == "..":
+            return None
+        return self.known(joined)
+
+    def _own_relative(self, link: Link, body: str, old: str, new: str) -> list[TextEdit]:
+        """A relative Markdown link of the moved note, from its new folder."""
+        reached = self._relative_file(link, body, old)
+        assert reached is not None
+        intended = self.moved(reached)
+        written = body[slice(*link.target_span)]
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(new), link.target))
+        if normalize(joined) == normalize(intended):
+            return []
+        return [TextEdit(*link.target_span, _url_path(intended, new, written, body, link))]
+
+    def _relink(self, link: Link, body: str, old: str, new: str,
+                wiki: bool) -> list[TextEdit] | None:
+        before = self.before.resolve_link(link, old)
+        if before.status != "resolved" or before.step == "self" or before.is_file:
+            return []
+        intended = self.moved(before.paths[0])
+        after = self.after.resolve_link(link, new)
+        if after.status == "resolved" and after.paths[0] == intended and not after.is_file:
+            return []
+        if intended != self.rename.after.path:
+            self.others += 1
+        if not wiki:
+            written = body[slice(*link.target_span)]
+            text = _url_path(intended, new, written, body, link)
+            check = link._replace(target=unquote(text) if "%" in text else text)
+            found = self.after.resolve_link(check, new)
+            if found.status == "resolved" and found.paths[0] == intended:
+                return [TextEdit(*link.target_span, text)]
+            return None
+        return self._wiki(link, body, before, intended)
+
+    def _wiki(self, link: Link, body: str, before: Resolution,
+              intended: str) -> list[TextEdit] | None:
+        written = body[slice(*link.target_span)]
+        prefix = f"{before.link_type}:" if before.link_type else ""
+        bare = written[len(prefix):] if written.startswith(prefix) else written
+        row = self.row(intended)
+        for form, labelled in self._wiki_forms(before.step or "", bare, intended, row):
+            if not form or _NOT_IN_WIKI.intersection(form) or form != form.strip():
+                continue
+            found = self.after.resolve(prefix + form)
+            if found.status != "resolved" or found.paths[0] != intended or found.is_file:
+                continue
+            if before.step in ("path", "stem") and "/" in form and "/" not in bare:
+                self.as_path += 1
+            edits = [TextEdit(*link.target_span, prefix + form)]
+            if labelled and link.label is None and normalize(form) != normalize(bare):
+                close = link.start + link.length - 2
+                edits.append(TextEdit(close, close, f"|{bare}"))
+            return edits
+        return None
+
+    def _wiki_forms(self, step: str, bare: str, intended: str,
+                    row: Named | None) -> list[tuple[str, bool]]:
+        """The targets to try for a wiki link written ``bare`` that reached
+        ``intended`` at ``step``, best first, and whether each needs the old
+        text as label."""
+        ext = ""
+        dot = bare.rfind(".")
+        name = intended.rsplit("/", 1)[-1]
+        if dot > 0 and bare[dot + 1:].lower() in self.extensions and "." in name:
+            ext = name[name.rfind("."):]
+        slash = "/" if bare.startswith("/") else ""
+        path = slash + path_key(intended) + ext
+        stem = stem_of(intended) + ext
+        note_id = row.id if row is not None else None
+        title = row.title if row is not None else None
+        if step == "path" and "/" in bare.lstrip("/"):
+            return [(path, False)]
+        if step == "path":  # at the top folder a path is a file name
+            step = "stem"
+        if step == "stem":
+            return [(stem, False), (path, False)]
+        if step == "id":
+            return [(note_id or "", False), (stem, False), (path, False)]
+        return [(title or "", True), (note_id or "", True), (path, True)]
+
+
+def _url_path(intended: str, source: str, written: str, body: str, link: Link) -> str:
+    """The target of a Markdown or reference link from ``source`` to ``intended``,
+    written as the old one was: absolute (``/``) or relative, ``./`` kept,
+    percent-encoded when it was or must be (a space outside ``<...>``)."""
+    if written.startswith("/"):
+        path = "/" + intended
+    else:
+        path = posixpath.relpath(intended, posixpath.dirname(source) or ".")
+        if written.startswith("./") and not path.startswith("../"):
+            path = "./" + path
+    start = link.target_span[0]
+    angled = body[:start].rstrip(" ").endswith("<")
+    if "%" in written or (not angled and any(c in path for c in " ()<>%")):
+        return quote(path, safe=_URL_SAFE)
+    return path
+
+
+def plan_rename(rename: Rename, sources: Sequence[Source], *, before: Resolver,
+                after: Resolver, rows: Callable[[str], Named | None],
+                known: Callable[[str], str | None], extensions: Sequence[str],
+                action: str, summary: str) -> Plan:
+    """The plan of ``rename``: its front-matter edits and move, and each link of
+    ``sources`` rewritten as the module doc says. ``rows(path)`` gives a note's
+    row now, ``known(path)`` the note or file at a vault path (compared as
+    links are: case and Unicode form ignored), or None. Raises `PlanRefused`."""
+    planner = _Planner(rename, before, after, rows, known, extensions)
+    changes = []
+    for source in sorted(sources, key=lambda s: s.note.path):
+        path = source.note.path
+        edits, links = planner.edits(source)
+        if path == rename.before.path:
+            edits = [*rename.front, *edits]
+        _no_overlap(path, edits)
+        moved = rename.after.path if path == rename.before.path and rename.moved else None
+        if edits and not source.utf8:
+            raise PlanRefused(f"'{path}' is not valid UTF-8: zettel does not rewrite it, and "
+                              f"{links or 'its'} link(s) in it would need rewriting; "
+                              "nothing was written")
+        if edits or moved:
+            changes.append(FileChange(path, source.text, source.digest, tuple(edits), moved,
+                                      links))
+    if planner.unkept:
+        shown = ", ".join(planner.unkept[:5]) + (" ..." if len(planner.unkept) > 5 else "")
+        raise PlanRefused(f"{len(planner.unkept)} link(s) could not be rewritten to keep "
+                          f"their target ({shown}); nothing was written")
+    warnings = list(rename.warnings)
+    if planner.as_path:
+        warnings.append(f"{planner.as_path} link(s) by file name now written as a path: the "
+                        f"name '{stem_of(rename.after.path)}' is not unique in the vault")
+    if planner.others:
+        warnings.append(f"{planner.others} link(s) to other notes rewritten: as written, they "
+                        f"would have reached '{rename.after.path}' (or several notes) after "
+                        "this change")
+    return Plan(action, summary, tuple(changes), warnings=tuple(warnings))
+
+
+def _no_overlap(path: str, edits: list[TextEdit]) -> None:
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for first, second in zip(ordered, ordered[1:], strict=False):
+        if second.start < first.end or (second.start == first.end == first.start
+                                        == second.end):
+            raise PlanRefused(f"'{path}': two rewrites meet at character {second.start} (a "
+                              "link inside the heading that holds the title?); nothing was "
+                              "written")
+
+
+def known_paths(paths: Iterable[str]) -> Mapping[str, str]:
+    """A table of vault paths by their `normalize`\\ d form, for ``known``."""
+    return {normalize(p): p for p in paths}
