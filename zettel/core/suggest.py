@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -91,6 +92,36 @@ def plain(text: str) -> str:
 def name_closeness(similarity: float) -> float:
     """Closeness of a name from its similarity (0 to 100) to what was written."""
     return 2 * (similarity / 100 - 0.45) if similarity >= _NAME_CUTOFF else 0.0
+
+
+class Scored(NamedTuple):
+    """A candidate for a broken link: the note's path, its score, what to write
+    in the link for it (its id, title or alias), and why it is a candidate."""
+
+    path: str
+    score: float
+    write: str
+    reasons: tuple[str, ...]
+
+
+def clear_winner(scores: Mapping[str, float]) -> str | None:
+    """The key of the best score when it is at least `THRESHOLD` and `MARGIN`
+    ahead of the next: the rule of "did you mean" (and of ``zettel fix --apply``)."""
+    if not scores:
+        return None
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] < THRESHOLD or (len(ranked) > 1 and ranked[0] - ranked[1] < MARGIN):
+        return None
+    return max(scores, key=scores.__getitem__)
+
+
+def _why(closeness: float, by_id: bool, name: str, note: Note, what: str) -> str:
+    """Why a note is a candidate: how close its id or name is to the link's ``what``."""
+    if by_id:
+        return "its id is one typo away" if closeness >= 1 else "its id is two typos away"
+    similarity = round((closeness / 2 + 0.45) * 100)
+    kind = "title" if name == note.title else "alias"
+    return f"its {kind} '{name}' is {similarity}% like the link's {what}"
 
 
 class IdNeighbours:
@@ -201,10 +232,40 @@ class Suggester:
                     map(paragraph.names, self._plain_names(path))):
                 score += NAMED
             scores[guess] = max(score, scores.get(guess, 0.0))
-        ranked = sorted(scores.values(), reverse=True)
-        if ranked[0] < THRESHOLD or (len(ranked) > 1 and ranked[0] - ranked[1] < MARGIN):
-            return None
-        return max(scores, key=scores.__getitem__)
+        return clear_winner(scores)
+
+    def candidates(self, source: Note, link: Link) -> list[Scored]:
+        """Every candidate of ``link`` (a broken link written in ``source``), with
+        its score and the reasons for it, best first (then by path): what
+        `suggest` chooses from, each note on its own (`suggest` takes the best
+        score of the notes that would be written alike)."""
+        key = normalize(link.target)
+        by_id = key.isdigit()
+        written = "" if by_id else plain(key)
+        label = plain(link.label) if link.label else ""
+        found = self.near_ids(key) if by_id else self.similar_names(written)
+        by_label = self.similar_names(label) if label and label != written else {}
+        paragraph = _Paragraph(source, link)
+        scored = []
+        for path in (found.keys() | by_label.keys()) - {source.path}:
+            note = self._notes[path]
+            score, reasons = 0.0, []
+            if path in found:
+                closeness, guess = found[path]
+                score += closeness
+                reasons.append(_why(closeness, by_id, guess, note, "target"))
+            else:
+                guess = (note.id or note.title) if by_id else by_label[path][1]
+            if path in by_label:
+                closeness, name = by_label[path]
+                score += closeness
+                reasons.append(_why(closeness, False, name, note, "label"))
+            if any(map(paragraph.names, self._plain_names(path))):
+                score += NAMED
+                reasons.append("the link's paragraph names it")
+            scored.append(Scored(path, score, guess, tuple(reasons)))
+        scored.sort(key=lambda item: (-item.score, item.path))
+        return scored
 
     def near_ids(self, key: str) -> Found:
         """The notes whose id is an edit or two from ``key``, with their closeness."""
