@@ -37,7 +37,7 @@ from zettel.vault.journal_entry import (
 )
 from zettel.vault.reversal import Refusal, Removal, Reversal, reverse
 from zettel.vault.scan import content_digest
-from zettel.vault.statedir import STATE_DIR, state_path
+from zettel.vault.statedir import STATE_DIR, UnsafeStateDir, state_path
 from zettel.vault.write import (
     Edit,
     EditRefused,
@@ -119,7 +119,7 @@ def waiting(root: Path | str) -> str | None:
     try:
         entry, _ = read_entry(state_path(root, "journal") / PENDING, "interrupted")
         what = f"batch {entry.seq} ({entry.action}: {entry.summary})"
-    except (JournalError, OSError, ValueError) as err:
+    except (JournalError, UnsafeStateDir, OSError) as err:
         what = f"batch (its journal entry: {err})"
     return (f"an interrupted write {what} waits: the next zettel command that writes, "
             "or `zettel undo`, rolls it back")
@@ -195,14 +195,24 @@ def _apply(root: Path, folder: Path, plan: Plan, notices: tuple[str, ...]) -> Ap
     entry, stored = _record(root, folder, plan)
     atomic_write(folder / PENDING, encode(entry, stored))
     hook = _pause_hook()
+    done: list[str] = []  # what was written so far
+
+    def written(path: str) -> None:
+        done.append(path)
+        if hook:
+            hook(path)
+
     if hook:
         hook("")
     try:
-        applied = _write(root, plan, hook)
+        applied = _write(root, plan, written)
         replace_durably(folder / PENDING, folder / f"{entry.seq:08d}.done")
     except (WriteError, OSError, KeyboardInterrupt) as err:
+        if not done:  # refused before its first write: nothing to roll back
+            os.unlink(folder / PENDING)
+            raise
         _fail(root, folder, entry, stored, err)
-        raise  # _fail raises unless nothing was written, or for a KeyboardInterrupt
+        raise  # _fail raises, but for a KeyboardInterrupt (rolled back)
     _prune(folder)
     refused = tuple(r.path for r in plan.refused) if isinstance(plan, Reversal) else ()
     return Applied(*applied, batch=entry.seq, notices=notices, refused=refused)
@@ -254,36 +264,45 @@ def _encoded(change: FileChange, text: str) -> bytes:
 def _write(root: Path, plan: Plan, on_written: Callable[[str], None] | None
            ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...],
                       tuple[str, ...]]:
-    """Write ``plan`` (no journal): removals, edits, moves, new files, in that order."""
+    """Write ``plan`` (no journal): removals, edits, moves, new files, in that order;
+    ``on_written`` is called with each path once it is written."""
+    def wrote(path: str) -> None:
+        if on_written is not None:
+            on_written(path)
+
     removed = []
     for removal in plan.removes if isinstance(plan, Reversal) else ():
         remove_unchanged(root, removal.path, removal.digest)
         removed.append(removal.path)
+        wrote(removal.path)
     apply_edits(root, [FileEdits(c.path, Fingerprint(0, 0, c.digest),
                                  [Edit(*e) for e in c.edits]) for c in plan.changes],
-                on_written=on_written)
+                on_written=wrote)
     moved = []
     for change in plan.changes:
         if change.new_path:
             move_exclusive(root, change.path, change.new_path)
             moved.append((change.path, change.new_path))
+            wrote(change.new_path)
     for created in plan.creates:
         create_in_vault(root, created.path, created.text.encode("utf-8"))
+        wrote(created.path)
     return (tuple(c.path for c in plan.changes if c.after != c.before), tuple(moved),
             tuple(c.path for c in plan.creates), tuple(removed))
 
 
 def _fail(root: Path, folder: Path, entry: Entry, stored: list[bytes],
           err: BaseException) -> None:
-    """Roll back a batch whose writing failed; raise what to say about it."""
+    """Roll back a batch whose writing failed half-way; raise what to say about it
+    (but for a KeyboardInterrupt, re-raised by the caller)."""
     try:
-        notices, reverted = _roll_back(root, folder, entry, stored, keep=False)
+        notices = _roll_back(root, folder, entry, stored)
     except (WriteError, OSError) as again:
         raise BatchRolledBack(getattr(err, "path", ""), (
             f"{err}; rolling the batch back failed too ({again}): the next zettel command "
             "that writes, or `zettel undo`, tries again")) from err
-    if isinstance(err, KeyboardInterrupt) or (isinstance(err, EditRefused) and not reverted):
-        return  # nothing of it was written: the caller re-raises the error as it is
+    if isinstance(err, KeyboardInterrupt):
+        return
     path = err.path if isinstance(err, WriteError) else ""
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     left = "; ".join(notices[1:])
@@ -300,14 +319,13 @@ def _recover(root: Path, folder: Path) -> list[str]:
         raise JournalError(err.path, f"an interrupted batch waits but {err}: its files are "
                            f"left as they are; remove '{STATE_DIR}/journal/{PENDING}' "
                            "to go on") from err
-    return _roll_back(root, folder, entry, stored, keep=True)[0]
+    return _roll_back(root, folder, entry, stored)
 
 
-def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes], *,
-               keep: bool) -> tuple[list[str], int]:
+def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes]) -> list[str]:
     """Give the files of the interrupted batch ``entry`` their bytes before; the
-    entry becomes ``rolled-back`` (or is removed when nothing of the batch was
-    written and ``keep`` is False). Returns notices and how many files were reverted."""
+    entry becomes ``<batch>.rolled-back``. Returns notices (the first says what
+    was done, the others name each file left as it was)."""
     for record in entry.files:
         if record.new_path:  # killed between a move's link and its unlink
             remove_hard_link(root, record.new_path, record.path)
@@ -316,16 +334,12 @@ def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes], *,
                 remove_temporaries_of(root, path)
     plan = reverse(root, entry, stored, action="rollback")
     _write(root, plan, None)
+    replace_durably(folder / PENDING, folder / f"{entry.seq:08d}.rolled-back")
     reverted = len(plan.changes) + len(plan.removes) + len(plan.creates)
-    if reverted or plan.refused or keep:
-        replace_durably(folder / PENDING, folder / f"{entry.seq:08d}.rolled-back")
-    else:
-        os.unlink(folder / PENDING)
     label = "undo" if entry.action == "undo" else "write"
     notices = [f"an interrupted {label} batch ({entry.seq}, {entry.action}: {entry.summary}) "
                f"was rolled back: {reverted} file(s) restored"]
-    notices += [f"'{r.path}' was left as it is: {r.reason}" for r in plan.refused]
-    return notices, reverted
+    return notices + [f"'{r.path}' was left as it is: {r.reason}" for r in plan.refused]
 
 
 def _next_seq(folder: Path) -> int:
@@ -334,11 +348,22 @@ def _next_seq(folder: Path) -> int:
 
 
 def _prune(folder: Path) -> None:
-    """Remove the finished entries beyond the newest `KEEP`."""
+    """Remove the batches beyond the newest `KEEP` (undos aside), and the undos
+    older than the batches kept."""
     names = sorted((n for n in os.listdir(folder) if NAME.fullmatch(n)), reverse=True)
-    for name in names[KEEP:]:
-        with contextlib.suppress(OSError):  # removed meanwhile: kept a little longer
-            os.unlink(folder / name)
+    if len(names) <= KEEP:
+        return
+    kept = 0
+    for name in names:
+        try:
+            undoing = read_entry(folder / name, "done")[0].action == "undo"
+        except JournalError:
+            undoing = False
+        if kept >= KEEP:
+            with contextlib.suppress(OSError):  # removed meanwhile: kept a little longer
+                os.unlink(folder / name)
+        elif not undoing:
+            kept += 1
 
 
 @contextlib.contextmanager

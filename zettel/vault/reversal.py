@@ -95,7 +95,7 @@ def reverse(root: Path | str, entry: Entry, stored: list[bytes], *, action: str)
             continue
         if now.digest == created.digest:
             removes.append(Removal(created.path, now.text, now.digest))
-        else:
+        elif action == "undo":  # (an interrupted batch may not have made it: not named)
             refused.append(Refusal(created.path, "changed since zettel created it"))
     for record in entry.files:
         before_text = _text(entry, next(pieces)) if record.size is not None else None
