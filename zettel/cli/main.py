@@ -35,6 +35,7 @@ from zettel.cli.common import (
 )
 from zettel.cli.move import mv, retitle
 from zettel.cli.search import index_command, related, search
+from zettel.cli.undo import interrupted_batch, undo
 from zettel.core.check import Report
 from zettel.core.display import clean
 from zettel.core.graph import EXPORT_FORMATS
@@ -105,6 +106,7 @@ def check(vault: str | None, as_json: bool, strict: bool, no_cache: bool) -> Non
         report, notices = check_vault(vault_path(vault), use_cache=not no_cache,
                                       progress=show_progress)
     show_notices(notices)
+    show_notices(interrupted_batch(vault_path(vault)))
     if as_json:
         dump(report.to_json())
     else:
@@ -335,6 +337,8 @@ def graph(vault: str | None, fmt: str, output: Path | None) -> None:
 
 for command in (search, related, index_command):
     main.add_command(command)
+
+main.add_command(undo)
 
 for command in (mv, retitle):
     main.add_command(command)
