@@ -10,12 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import wait_until
-from test_tui import ZETTELKASTEN, notices, running, shown
+from test_tui import ZETTELKASTEN, notices, options, result_path, running, shown
 from textual.pilot import Pilot
 
 from zettel.core.plan import FileChange, Plan
 from zettel.tui.app import ZettelApp
-from zettel.tui.edit_screens import MoveScreen, PlanScreen, Values
+from zettel.tui.edit_screens import (
+    ConfirmPlanScreen,
+    MoveScreen,
+    PlanScreen,
+    RetitleScreen,
+    Values,
+)
 from zettel.vault.scan import content_digest
 
 
@@ -98,3 +104,117 @@ async def test_copy_a_link_to_the_note(sample_vault: Path) -> None:
         # notes/ links by id: the vault's style is [[id]]
         assert app.clipboard == "[[20240105093000]]"
         assert "Copied [[20240105093000]]" in notices(app)
+
+
+OBSIDIAN = "tools/20240112093000.md"  # linked by a Markdown link from Cosma, by id from others
+COSMA = "tools/20240112090000.md"
+OTLET = "people/20240110110000.md"  # linked by title from Zettelkasten and the reading list
+READING = "202401150900 Reading list.md"
+
+
+async def test_rename_a_note_rewrites_its_links_and_undo_puts_it_back(sample_vault: Path
+                                                                      ) -> None:
+    before = {p: p.read_bytes() for p in sample_vault.rglob("*.md")}
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        app.open_note(OBSIDIAN)
+        await pilot.pause()
+        await pilot.press("R")
+        assert isinstance(app.screen, MoveScreen)
+        await pilot.press("ctrl+u", *"tools/obsidian.md")
+        said = await wait_preview(pilot, app, "link rewritten")
+        assert "mv tools/20240112093000.md -> tools/obsidian.md" in said
+        assert "1 file changed, 1 link rewritten, 1 moved" in said
+        assert "tools/20240112093000.md → tools/obsidian.md" in said
+        assert f"{COSMA}  1 link" in said
+        await pilot.press("ctrl+o")
+        assert "+Sibling tool: [Obsidian](obsidian.md)." in preview(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.history.current == "tools/obsidian.md" and
+                         app.search_ready.is_set(), "the moved note shown, the index in step")
+        assert "1 moved (u undoes it)" in notices(app)
+        assert not (sample_vault / OBSIDIAN).exists()
+        assert "Sibling tool: [Obsidian](obsidian.md)." in (sample_vault / COSMA).read_text()
+        assert shown(app, "#backlinks-title") == "Backlinks (2)"  # Zettelkasten and Cosma
+        assert "tools/obsidian.md" in shown(app, "#note-header")
+
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPlanScreen), "the undo")
+        said = preview(app)
+        assert "undo" in said and "tools/obsidian.md → tools/20240112093000.md" in said
+        assert f"{COSMA}" in said
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.history.current == OBSIDIAN and
+                         app.search_ready.is_set(), "the note back where it was")
+    assert {p: p.read_bytes() for p in sample_vault.rglob("*.md")} == before
+
+
+async def test_retitle_rewrites_links_by_title(sample_vault: Path) -> None:
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        app.open_note(OTLET)
+        await pilot.pause()
+        await pilot.press("T")
+        assert isinstance(app.screen, RetitleScreen)
+        await pilot.press("ctrl+u", *"Paul Marie Otlet")
+        said = await wait_preview(pilot, app, "links rewritten")
+        assert "'Paul Otlet' -> 'Paul Marie Otlet'" in said
+        assert "3 files changed, 2 links rewritten" in said
+        assert f"{ZETTELKASTEN}  1 link" in said and f"{READING}  1 link" in said
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: shown(app, "#note-header").startswith(
+            "Paul Marie Otlet\n") and app.search_ready.is_set(), "the new title shown")
+        assert "see [[Paul Marie Otlet|Paul Otlet]]" in (sample_vault / READING).read_text()
+        assert "title: Paul Marie Otlet\n" in (sample_vault / OTLET).read_text()
+        assert app.history.current == OTLET
+        await pilot.press("slash", *"marie")
+        await wait_until(pilot, lambda: "shown" in shown(app, "#search-status"), "results")
+        # the note, and the two notes whose links now name it
+        assert sorted(map(result_path, options(app, "#search-results"))) == \
+            sorted([OTLET, ZETTELKASTEN, READING])
+
+
+async def test_retitle_keeping_the_old_title_as_an_alias(sample_vault: Path) -> None:
+    reading = (sample_vault / READING).read_bytes()
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        app.open_note(OTLET)
+        await pilot.pause()
+        await pilot.press("T", "ctrl+u", *"Otlet", "tab", "space")  # tick: keep as an alias
+        said = await wait_preview(pilot, app, "links rewritten")
+        assert "1 file changed, 0 links rewritten" in said
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: shown(app, "#note-header").startswith("Otlet\n"),
+                         "the new title shown")
+    assert (sample_vault / READING).read_bytes() == reading
+    assert "- Paul Otlet" in (sample_vault / OTLET).read_text()  # among the aliases
+
+
+async def test_a_file_changed_after_the_preview_is_not_overwritten(sample_vault: Path) -> None:
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        app.open_note(OTLET)
+        await pilot.pause()
+        await pilot.press("T", "ctrl+u", *"Paul Marie Otlet")
+        await wait_preview(pilot, app, "links rewritten")
+        edited = (sample_vault / READING).read_text() + "Edited elsewhere.\n"
+        (sample_vault / READING).write_text(edited, encoding="utf-8")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Nothing written" in notices(app), "the refusal")
+        assert app.is_running
+        assert (sample_vault / READING).read_text() == edited
+        assert "title: Paul Otlet\n" in (sample_vault / OTLET).read_text()
+
+
+async def test_a_refused_plan_says_why_in_the_preview(sample_vault: Path) -> None:
+    async with running(sample_vault) as (app, pilot):
+        app.open_note(OTLET)
+        await pilot.pause()
+        await pilot.press("R", "ctrl+u", *f"{ZETTELKASTEN}")
+        said = await wait_preview(pilot, app, "Cannot do it")
+        assert f"'{ZETTELKASTEN}' already exists; zettel does not overwrite it" in said
+        await pilot.press("escape")
+        assert not isinstance(app.screen, MoveScreen)
+
+
+async def test_nothing_to_undo_is_a_notice(sample_vault: Path) -> None:
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        await pilot.press("ctrl+z")
+        await wait_until(pilot, lambda: "Nothing to undo" in notices(app), "the notice")
+        assert app.is_running and not isinstance(app.screen, ConfirmPlanScreen)

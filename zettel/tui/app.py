@@ -127,6 +127,7 @@ class ZettelApp(App[None]):
         self.sub_title = clean(self.model.root.name)
         if self._watch:
             self._watch_files()
+        self.edits.look_for_interrupted()
 
     @on(MainScreen.Composed)
     def _fill(self) -> None:

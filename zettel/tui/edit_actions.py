@@ -107,6 +107,16 @@ class EditActions:
             ConfirmPlanScreen(f"Undo: {plan.summary}", plan, "Enter undoes it"),
             partial(self.write, current=current))
 
+    def look_for_interrupted(self) -> None:
+        """Say so when a write was interrupted (its process killed): undo rolls it back."""
+        def look() -> None:
+            said = edits.waiting(self.root)
+            if said:
+                self.app.call_from_thread(notice, self.app, f"{said[0].upper()}{said[1:]} "
+                                          "(u here)", severity="warning", timeout=10)
+
+        self._in_worker("Looking for an interrupted write", look)
+
     # -- writing
 
     def write(self, plan: Plan | None, current: str | None = None) -> None:
@@ -125,20 +135,24 @@ class EditActions:
 
     def _apply(self, plan: Plan, select: str | None) -> None:
         try:
-            edits.write(self.root, plan)
+            said = edits.write(self.root, plan)
         except WriteError as err:
             self.app.call_from_thread(self._refused, str(err))
         except Exception as err:  # noqa: BLE001 - a bug: said, and the app goes on
             self.app.call_from_thread(self._refused, describe(err))
         else:
-            self.app.call_from_thread(self._written, plan, select)
+            self.app.call_from_thread(self._written, plan, select, said)
 
     def _refused(self, reason: str) -> None:
         self.writing = False
         notice(self.app, f"Nothing written: {reason}", severity="error", timeout=8)
         self.app.reload(None)  # the files may have changed: show them as they are
 
-    def _written(self, plan: Plan, select: str | None) -> None:
+    def _written(self, plan: Plan, select: str | None, said: list[str]) -> None:
         self.writing = False
-        notice(self.app, f"{plan.summary}: {plan.describe()} (u undoes it)", timeout=6)
+        undone = plan.action in ("undo", "rollback")
+        notice(self.app, f"{plan.summary}: {plan.describe()}" + ("" if undone else
+                                                                " (u undoes it)"), timeout=6)
+        for text in said:
+            notice(self.app, text, severity="warning", timeout=10)
         self.app.reload(select)

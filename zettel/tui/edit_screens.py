@@ -26,6 +26,7 @@ from zettel.core.model import count
 from zettel.core.plan import Plan
 from zettel.tui.screens import _Modal
 from zettel.tui.widgets import notice, plain
+from zettel.vault.journal import Reversal
 from zettel.vault.write import WriteError
 
 #: What the person typed and chose in a dialog, as the planner takes it.
@@ -91,6 +92,13 @@ def plan_text(plan: Plan) -> Text:
     for created in plan.creates:
         text.append("\n  + " + clean(created.path), style="green")
         text.append("  (new)", style="dim")
+    if isinstance(plan, Reversal):
+        for removal in plan.removes:
+            text.append("\n  - " + clean(removal.path), style="red")
+            text.append("  (removed: zettel created it)", style="dim")
+        for refusal in plan.refused:
+            text.append("\n! " + clean(f"{refusal.path} is left as it is: {refusal.reason}"),
+                        style="yellow")
     for warning in plan.warnings:
         text.append("\n! " + clean(warning), style="yellow")
     return text

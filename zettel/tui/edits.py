@@ -42,11 +42,9 @@ def plan_retitle(root: Path, path: str, title: str, *, alias: bool = False,
 
 def link_to(root: Path, note: Note) -> str:
     """A link to ``note`` written in the vault's link style (``[[id]]``, ...)."""
-    try:  # TODO(H5): the fallback goes once zettel.core.linkstyle has landed
-        from zettel.core.linkstyle import format_link  # noqa: PLC0415 - when first used
-        from zettel.vault.editing import link_style  # noqa: PLC0415
-    except ImportError:
-        return f"[[{note.id or note.title}]]"
+    from zettel.core.linkstyle import format_link  # noqa: PLC0415 - when first used
+    from zettel.vault.editing import link_style  # noqa: PLC0415
+
     return format_link(link_style(root), note)
 
 
@@ -57,12 +55,23 @@ def plan_undo(root: Path) -> Plan | None:
     return plan(root)
 
 
-def write(root: Path, plan: Plan) -> None:
-    """Write ``plan`` (journaled: it can be undone); raises
-    `zettel.vault.write.WriteError` when refused, with nothing written."""
-    from zettel.vault.journal import apply_plan  # noqa: PLC0415 - when first used
+def write(root: Path, plan: Plan) -> list[str]:
+    """Write ``plan`` (journaled: it can be undone); returns what the person
+    should know besides (an interrupted write rolled back first, files an undo
+    left as they were). Raises `zettel.vault.write.WriteError` when refused or
+    rolled back: nothing of the plan is written then."""
+    from zettel.vault.journal import Reversal, apply_plan  # noqa: PLC0415 - when first used
 
-    apply_plan(root, plan)
+    applied = apply_plan(root, plan)
+    refused = plan.refused if isinstance(plan, Reversal) else ()
+    return [*applied.notices, *(f"'{r.path}' was left as it is: {r.reason}" for r in refused)]
+
+
+def waiting(root: Path) -> str | None:
+    """A notice when an interrupted write waits to be rolled back."""
+    from zettel.vault.journal import waiting as said  # noqa: PLC0415 - when first used
+
+    return said(root)
 
 
 def moved_to(plan: Plan, path: str) -> str:
