@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from zettel.core.check import Report
     from zettel.core.graph import KnowledgeGraph
+    from zettel.core.plan import Plan
     from zettel.core.resolve import Resolver
     from zettel.search.keeper import Hit, SearchIndex
     from zettel.vault.scan import Vault as Scan
@@ -272,3 +273,34 @@ class Vault:
                         types=types, tags=tags)
         self._read()
         return self.note(Path(path.relative_to(self.root)))
+
+    def mv(self, note: NoteName, new_path: str, *, dry_run: bool = False) -> Plan:
+        """Move ``note`` to ``new_path`` as ``zettel mv`` does (every link that
+        reached it rewritten; docs/editing.md) and read the vault again; returns
+        the `zettel.core.plan.Plan` (with ``dry_run``, only planned). Raises
+        `zettel.core.rewrite.PlanRefused`, or `zettel.vault.write.WriteError`
+        from the writer (nothing written then)."""
+        from zettel.vault.editing import plan_move  # noqa: PLC0415 - only to write
+
+        plan = plan_move(self.root, self._path_of(note), new_path)
+        return self._carry_out(plan, dry_run)
+
+    def retitle(self, note: NoteName, title: str, *, alias: bool = False,
+                rename_file: bool = False, dry_run: bool = False) -> Plan:
+        """Give ``note`` the title ``title`` as ``zettel retitle`` does (links by
+        the old title rewritten, or the old title kept as an alias with
+        ``alias``; the file renamed after the title with ``rename_file``), and
+        read the vault again; returns the plan. Raises as `mv` does."""
+        from zettel.vault.editing import plan_retitle  # noqa: PLC0415 - only to write
+
+        plan = plan_retitle(self.root, self._path_of(note), title, alias=alias,
+                            rename_file=rename_file)
+        return self._carry_out(plan, dry_run)
+
+    def _carry_out(self, plan: Plan, dry_run: bool) -> Plan:
+        if not dry_run and not plan.empty:
+            from zettel.vault.journal import apply_plan  # noqa: PLC0415
+
+            apply_plan(self.root, plan)
+            self._read()
+        return plan

@@ -84,11 +84,14 @@ def _front(note: Note, text: str) -> _Front | None:
     return None
 
 
-def yaml_scalar(value: str, *, flow: bool = False) -> str:
+def yaml_scalar(value: str, *, flow: bool = False, like: str = "") -> str:
     """``value`` as a YAML scalar: plain when YAML reads it back as the same
     string (in a flow list too, with ``flow``), else double-quoted with JSON's
-    escapes (YAML reads them)."""
-    if (value and value[0] not in _PLAIN_START and value == value.strip()
+    escapes (YAML reads them). Quoted as ``like`` (the value it replaces) is
+    when that is quoted: a title written ``'Old'`` becomes ``'New'``."""
+    if like[:1] == "'" and not _ESCAPE.search(value) and not any(c in value for c in "\n\r\t"):
+        return "'" + value.replace("'", "''") + "'"
+    if like[:1] != '"' and (value and value[0] not in _PLAIN_START and value == value.strip()
             and ": " not in value and " #" not in value and not value.endswith(":")
             and not _ESCAPE.search(value) and "\n" not in value and "\r" not in value
             and "\t" not in value and not (flow and _FLOW_CHARS.intersection(value))):
@@ -217,7 +220,7 @@ def title_edits(note: Note, text: str, title: str) -> list[TextEdit]:
     number = _front_title(front, text)
     if front is not None and number is not None:
         start, end = _value_span(front, text, number, _TITLE_KEY)
-        edits = [TextEdit(start, end, yaml_scalar(title))]
+        edits = [TextEdit(start, end, yaml_scalar(title, like=text[start:end]))]
     elif (heading := _HEADING.search(mask_code(note.body))) is not None:
         to_file = body_to_file(text, note.body_line)
         edits = [TextEdit(to_file(heading.start(1)), to_file(heading.end(1)), title)]

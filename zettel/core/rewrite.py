@@ -33,6 +33,7 @@ from zettel.core.resolve import Named, Resolution, Resolver, normalize
 #: Characters kept as they are when a path is percent-encoded in a Markdown link.
 _URL_SAFE = "/!$&'*+,;=:@-._~"
 _NOT_IN_WIKI = frozenset("[]|#\n\r")
+_BY_FILE = ("path", "stem")
 
 
 class PlanRefused(ValueError):
@@ -227,7 +228,8 @@ class _Planner:
             return []
         intended = self.moved(before.paths[0])
         after = self.after.resolve_link(link, new)
-        if after.status == "resolved" and after.paths[0] == intended and not after.is_file:
+        if (after.status == "resolved" and after.paths[0] == intended and not after.is_file
+                and self._still(link, body, before, after, intended, wiki)):
             return []
         if intended != self.rename.after.path:
             self.others += 1
@@ -241,13 +243,31 @@ class _Planner:
             return None
         return self._wiki(link, body, before, intended)
 
+    def _still(self, link: Link, body: str, before: Resolution, after: Resolution,
+               intended: str, wiki: bool) -> bool:
+        """Whether a link that will reach its note still reaches it as written:
+        a relative path by a relative path; a file name by a file name, or by
+        the note's title or alias when written exactly as it (``[[Old]]`` to a
+        note titled Old, not ``[[old]]``)."""
+        if not wiki:
+            return before.step != "path" or after.step == "path"
+        if before.step not in _BY_FILE or after.step in _BY_FILE:
+            return True
+        row = self.row(intended)
+        written = body[slice(*link.target_span)]
+        if before.link_type and written.startswith(f"{before.link_type}:"):
+            written = written[len(before.link_type) + 1:]
+        return row is not None and (written == row.title or written in row.aliases)
+
     def _wiki(self, link: Link, body: str, before: Resolution,
               intended: str) -> list[TextEdit] | None:
         written = body[slice(*link.target_span)]
         prefix = f"{before.link_type}:" if before.link_type else ""
         bare = written[len(prefix):] if written.startswith(prefix) else written
         row = self.row(intended)
+        other = intended != self.rename.after.path  # kept from changing target: same text
         for form, labelled in self._wiki_forms(before.step or "", bare, intended, row):
+            labelled = labelled or other
             if not form or _NOT_IN_WIKI.intersection(form) or form != form.strip():
                 continue
             found = self.after.resolve(prefix + form)
@@ -256,9 +276,17 @@ class _Planner:
             if before.step in ("path", "stem") and "/" in form and "/" not in bare:
                 self.as_path += 1
             edits = [TextEdit(*link.target_span, prefix + form)]
-            if labelled and link.label is None and normalize(form) != normalize(bare):
+            if not labelled or link.kind != "wiki":
+                return edits
+            label = link.label_span
+            if label is None and normalize(form) != normalize(bare):
                 close = link.start + link.length - 2
                 edits.append(TextEdit(close, close, f"|{bare}"))
+            elif label is not None and body[slice(*label)] == form:
+                # [[New|Old]] back to [[Old]]: the label says what the target now says
+                after = (link.heading_span or link.target_span)[1]
+                if body[after:label[0]].strip() == "|":
+                    edits.append(TextEdit(after, label[1], ""))
             return edits
         return None
 
