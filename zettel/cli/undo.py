@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,8 +20,8 @@ from zettel.cli.common import (
 )
 from zettel.cli.writing import carry_out, dry_run_option
 from zettel.core.display import clean
-from zettel.vault.journal import KEEP, Entry, JournalError, history, plan_undo, recover, waiting
-from zettel.vault.statedir import UnsafeStateDir
+from zettel.vault.journal_entry import PENDING, Entry, JournalError
+from zettel.vault.statedir import STATE_DIR, UnsafeStateDir
 from zettel.vault.write import WriteError
 
 #: Files of a batch shown by ``undo --list`` (all of them with ``--json``).
@@ -42,6 +43,8 @@ def undo(vault: str | None, list_batches: bool, dry_run: bool, as_json: bool) ->
     An undo is not undone in turn (no redo). Exit status: 0 reverted, 1 nothing
     to undo or a file left as it is, 2 a journal that cannot be read.
     """
+    from zettel.vault.journal import history, plan_undo, recover  # noqa: PLC0415 - see check
+
     root = vault_path(vault)
     if not root.is_dir():
         raise UsageProblem(f"vault '{root}' is not a folder" if root.exists()
@@ -75,6 +78,8 @@ def undo(vault: str | None, list_batches: bool, dry_run: bool, as_json: bool) ->
 
 
 def _list(entries: list[Entry], as_json: bool) -> None:
+    from zettel.vault.journal import KEEP  # noqa: PLC0415 - with the rest of the journal
+
     if as_json:
         dump([entry.to_json() for entry in entries])
     lines = []
@@ -100,5 +105,9 @@ def _list(entries: list[Entry], as_json: bool) -> None:
 def interrupted_batch(root: Path) -> tuple[str, ...]:
     """The notice of an interrupted batch waiting to be rolled back, for ``zettel
     check`` (one stat when none waits)."""
+    if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
+        return ()  # and the journal's code is not even loaded
+    from zettel.vault.journal import waiting  # noqa: PLC0415
+
     notice = waiting(root)
     return (notice,) if notice else ()

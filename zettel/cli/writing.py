@@ -17,9 +17,8 @@ from pathlib import Path
 import click
 
 from zettel.cli.common import UsageProblem, dump
-from zettel.core.display import clean
+from zettel.core.display import clean, clean_lines
 from zettel.core.plan import Plan
-from zettel.vault.journal import apply_plan
 from zettel.vault.statedir import UnsafeStateDir
 from zettel.vault.write import WriteError
 
@@ -38,10 +37,12 @@ def carry_out(root: Path, plan: Plan, *, dry_run: bool, as_json: bool) -> None:
         elif plan.empty:
             click.echo(f"{clean(plan.summary)}: nothing to change", err=True)
         else:
-            click.echo(clean(plan.diff()), nl=False)
+            click.echo(clean_lines(plan.diff()), nl=False)
             click.echo(f"{clean(plan.summary)}: {plan.describe()} (dry run: nothing written)",
                        err=True)
         return
+    from zettel.vault.journal import apply_plan  # noqa: PLC0415 - loaded to write only
+
     try:
         applied = apply_plan(root, plan)
     except (WriteError, UnsafeStateDir) as err:

@@ -55,7 +55,7 @@ from zettel.vault.write import (
     replace_durably,
 )
 
-__all__ = ["KEEP", "Applied", "BatchRolledBack", "Entry", "JournalError", "Refusal",
+__all__ = ["KEEP", "Applied", "BatchRolledBack", "Entry", "JournalError", "PlanOutdated", "Refusal",
            "Removal", "Reversal", "apply_plan", "history", "plan_undo", "recover", "undo",
            "waiting"]
 
@@ -81,6 +81,11 @@ class Applied:
     refused: tuple[str, ...] = ()
 
 
+class PlanOutdated(EditRefused):
+    """An interrupted batch was rolled back before this plan could be written,
+    and it had written files: the plan, made from them, is refused."""
+
+
 class BatchRolledBack(WriteError):
     """Writing a batch failed half-way; what it had written was rolled back
     (but for the files named, changed meanwhile by another program)."""
@@ -92,12 +97,17 @@ def apply_plan(root: Path | str, plan: Plan) -> Applied:
     Raises `zettel.vault.write.WriteError`: `EditRefused` with nothing written
     when a file changed since it was read or a path is refused;
     `BatchRolledBack` when writing failed half-way (the batch is rolled back);
+    `PlanOutdated` when an interrupted batch had to be rolled back first (the
+    plan was made from files it had written: make it again, `recover` first);
     `JournalError` when a waiting interrupted batch cannot be read. A plan
     that writes nothing is not journaled (but an undo always is)."""
     root = Path(root)
     with _locked(root) as folder:
-        notices = tuple(_recover(root, folder))
-        return _apply(root, folder, plan, notices)
+        notices, reverted = _recover(root, folder)
+        if reverted:
+            raise PlanOutdated("", "; ".join(notices) + ": files changed after this plan "
+                               "was made; nothing of it was written (run the command again)")
+        return _apply(root, folder, plan, tuple(notices))
 
 
 def recover(root: Path | str) -> list[str]:
@@ -107,7 +117,7 @@ def recover(root: Path | str) -> list[str]:
     if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
         return []
     with _locked(root) as folder:
-        return _recover(root, folder)
+        return _recover(root, folder)[0]
 
 
 def waiting(root: Path | str) -> str | None:
@@ -176,7 +186,7 @@ def undo(root: Path | str) -> Applied | None:
     root = Path(root)
     with _locked(root) as folder:
         if os.path.lexists(folder / PENDING):
-            return Applied((), (), (), notices=tuple(_recover(root, folder)))
+            return Applied((), (), (), notices=tuple(_recover(root, folder)[0]))
         plan = plan_undo(root)
         if plan is None:
             return None
@@ -296,7 +306,7 @@ def _fail(root: Path, folder: Path, entry: Entry, stored: list[bytes],
     """Roll back a batch whose writing failed half-way; raise what to say about it
     (but for a KeyboardInterrupt, re-raised by the caller)."""
     try:
-        notices = _roll_back(root, folder, entry, stored)
+        notices, _ = _roll_back(root, folder, entry, stored)
     except (WriteError, OSError) as again:
         raise BatchRolledBack(getattr(err, "path", ""), (
             f"{err}; rolling the batch back failed too ({again}): the next zettel command "
@@ -310,9 +320,11 @@ def _fail(root: Path, folder: Path, entry: Entry, stored: list[bytes],
                           + (f" ({left})" if left else ": no file is changed")) from err
 
 
-def _recover(root: Path, folder: Path) -> list[str]:
+def _recover(root: Path, folder: Path) -> tuple[list[str], int]:
+    """Roll back the interrupted batch if one waits: notices, and how many
+    files it had written (now reverted)."""
     if not os.path.lexists(folder / PENDING):
-        return []
+        return [], 0
     try:
         entry, stored = read_entry(folder / PENDING, "interrupted", with_bytes=True)
     except JournalError as err:
@@ -322,10 +334,12 @@ def _recover(root: Path, folder: Path) -> list[str]:
     return _roll_back(root, folder, entry, stored)
 
 
-def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes]) -> list[str]:
+def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes]
+               ) -> tuple[list[str], int]:
     """Give the files of the interrupted batch ``entry`` their bytes before; the
     entry becomes ``<batch>.rolled-back``. Returns notices (the first says what
-    was done, the others name each file left as it was)."""
+    was done, the others name each file left as it was) and how many files
+    were reverted."""
     for record in entry.files:
         if record.new_path:  # killed between a move's link and its unlink
             remove_hard_link(root, record.new_path, record.path)
@@ -339,7 +353,7 @@ def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes]) -> l
     label = "undo" if entry.action == "undo" else "write"
     notices = [f"an interrupted {label} batch ({entry.seq}, {entry.action}: {entry.summary}) "
                f"was rolled back: {reverted} file(s) restored"]
-    return notices + [f"'{r.path}' was left as it is: {r.reason}" for r in plan.refused]
+    return notices + [f"'{r.path}' was left as it is: {r.reason}" for r in plan.refused], reverted
 
 
 def _next_seq(folder: Path) -> int:
