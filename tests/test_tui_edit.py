@@ -7,12 +7,26 @@ and wait with `conftest.wait_until`, never for a time.
 
 from __future__ import annotations
 
+import inspect
+import re
 from pathlib import Path
 
 from conftest import wait_until
-from test_tui import ZETTELKASTEN, notices, options, result_path, running, shown
+from test_tui import (
+    ZETTELKASTEN,
+    notices,
+    options,
+    result_path,
+    running,
+    screen_text,
+    shown,
+)
+from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.pilot import Pilot
 
+import zettel.tui.edit_screens
+import zettel.tui.mention_list
 from zettel.core.plan import FileChange, Plan
 from zettel.tui.app import ZettelApp
 from zettel.tui.edit_screens import (
@@ -218,3 +232,32 @@ async def test_nothing_to_undo_is_a_notice(sample_vault: Path) -> None:
         await pilot.press("ctrl+z")
         await wait_until(pilot, lambda: "Nothing to undo" in notices(app), "the notice")
         assert app.is_running and not isinstance(app.screen, ConfirmPlanScreen)
+
+
+def edit_bindings() -> list[tuple[str, Binding]]:
+    """(class, binding) for each binding with a description that the editing dialogs
+    and the mentions panel declare."""
+    found = []
+    for module in (zettel.tui.edit_screens, zettel.tui.mention_list):
+        for name, owner in inspect.getmembers(module, inspect.isclass):
+            if owner.__module__ == module.__name__ and issubclass(owner, DOMNode):
+                found += [(name, b if isinstance(b, Binding) else Binding(*b))
+                          for b in vars(owner).get("BINDINGS", [])]
+    return [(name, b) for name, b in found if b.description]
+
+
+async def test_help_lists_the_editing_keys(sample_vault: Path) -> None:
+    declared = edit_bindings()
+    assert {"PlanScreen", "ConfirmPlanScreen", "MentionList"} <= {o for o, _ in declared}
+    async with running(sample_vault, size=(130, 90)) as (app, pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        for owner, binding in declared:
+            keys = " or ".join(app.get_key_display(Binding(key, binding.action))
+                               for key in binding.key.split(","))
+            what = binding.description + (f": {binding.tooltip}" if binding.tooltip else "")
+            row = re.compile(rf"(?<!\w){re.escape(keys)}\s+{re.escape(what)}")
+            assert any(row.search(line) for line in lines), f"{owner}: {binding.key} {what!r}"
+        for where in ("Mentions (below the note)", "Rename, retitle (R, T)", "Undo (u)"):
+            assert any(where in line for line in lines), where

@@ -24,6 +24,7 @@ from zettel.core.model import count
 from zettel.tui.edit_actions import EditActions
 from zettel.tui.edit_screens import EDIT_KEYS
 from zettel.tui.main_screen import MainScreen
+from zettel.tui.mention_list import MentionList
 from zettel.tui.model import History, VaultModel
 from zettel.tui.screens import (
     DIALOG_KEYS,
@@ -85,8 +86,8 @@ class ZettelApp(App[None]):
                 "errors, orphans; Enter opens one"),
         Binding("g", "neighbourhood", "Neighbours", tooltip="the notes 1 to 3 links away, "
                 "in, out or both"),
-        Binding("u,ctrl+z", "undo", "Undo", show=False, tooltip="the last write zettel made "
-                "(rename, retitle, fix, link), after showing what it reverts"),
+        Binding("u,ctrl+z", "edit('undo')", "Undo", show=False, tooltip="the last write "
+                "zettel made (rename, retitle, fix, link), after showing what it reverts"),
         Binding("question_mark", "help", "Keys", tooltip="this list"),
     ]
 
@@ -331,17 +332,13 @@ class ZettelApp(App[None]):
 
     # -- editing the graph (zettel.tui.edit_actions)
 
-    def action_rename(self) -> None:
-        self.edits.rename()
+    def action_edit(self, what: str) -> None:
+        """``rename``, ``retitle``, ``copy_link`` or ``undo`` (`EditActions`)."""
+        getattr(self.edits, what)()
 
-    def action_retitle(self) -> None:
-        self.edits.retitle()
-
-    def action_copy_link(self) -> None:
-        self.edits.copy_link()
-
-    def action_undo(self) -> None:
-        self.edits.undo()
+    @on(MentionList.Link)
+    def _link_mentions(self, event: MentionList.Link) -> None:
+        self.edits.link_mentions(event.mentions)
 
     # -- notes in the editor
 

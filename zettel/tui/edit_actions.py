@@ -18,6 +18,7 @@ from zettel.tui.widgets import notice
 from zettel.vault.write import WriteError
 
 if TYPE_CHECKING:
+    from zettel.core.mentions import Mention
     from zettel.core.plan import Plan
     from zettel.tui.app import ZettelApp
 
@@ -116,6 +117,21 @@ class EditActions:
                                           "(u here)", severity="warning", timeout=10)
 
         self._in_worker("Looking for an interrupted write", look)
+
+    def link_mentions(self, mentions: list[Mention]) -> None:
+        """Turn ``mentions`` (of the note shown) into links, at once (u undoes it)."""
+        current = self.app.history.current
+
+        def plan() -> None:
+            try:
+                made = edits.plan_link_mentions(self.root, mentions)
+            except Exception as err:  # noqa: BLE001 - a refusal, or a bug: a notice
+                self.app.call_from_thread(notice, self.app, f"Cannot link: {why(err)}",
+                                          severity="error")
+                return
+            self.app.call_from_thread(self.write, made, current)
+
+        self._in_worker("Linking mentions", plan)
 
     # -- writing
 

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -24,6 +25,7 @@ from textual.widgets.option_list import Option
 from zettel.core.display import clean, clean_lines, describe
 from zettel.core.model import count
 from zettel.core.plan import Plan
+from zettel.tui.mention_list import MentionList
 from zettel.tui.screens import _Modal
 from zettel.tui.widgets import notice, plain
 from zettel.vault.journal import Reversal
@@ -361,5 +363,6 @@ def _choice_text(choice: Choice) -> Text:
 
 
 #: The keys of the editing dialogs, for the help screen.
-EDIT_KEYS: list[tuple[str, type[_Modal]]] = [
-    ("Rename, retitle (R, T)", PlanScreen), ("Undo (u)", ConfirmPlanScreen)]
+EDIT_KEYS: list[tuple[str, type[DOMNode]]] = [
+    ("Mentions (below the note)", MentionList), ("Rename, retitle (R, T)", PlanScreen),
+    ("Undo (u)", ConfirmPlanScreen)]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from zettel.core.mentions import Mention
     from zettel.core.model import Note
     from zettel.core.plan import Plan
 
@@ -77,3 +78,17 @@ def waiting(root: Path) -> str | None:
 def moved_to(plan: Plan, path: str) -> str:
     """Where ``plan`` puts the file ``path`` (``path`` itself when it stays)."""
     return next((c.new_path for c in plan.changes if c.path == path and c.new_path), path)
+
+
+def mentions_of(root: Path, path: str) -> list[Mention]:
+    """The unlinked mentions of the note ``path`` in the other notes."""
+    from zettel.vault.repair import find_mentions  # noqa: PLC0415 - when first used
+
+    return list(find_mentions(root, path))
+
+
+def plan_link_mentions(root: Path, mentions: list[Mention]) -> Plan:
+    """The plan that turns ``mentions`` into links (in the vault's link style)."""
+    from zettel.vault.repair import plan_link_mentions as plan  # noqa: PLC0415
+
+    return plan(root, mentions)

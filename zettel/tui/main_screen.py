@@ -7,19 +7,25 @@ a link, going back and forward.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from zettel.core.display import clean
+from zettel.core.mentions import Mention
 from zettel.core.model import Note, count
+from zettel.tui import edits
+from zettel.tui.edit_screens import why
+from zettel.tui.mention_list import MentionList
 from zettel.tui.model import History, LinkView, SortKey, VaultModel
 from zettel.tui.screens import PickScreen, Target
 from zettel.tui.widgets import LinksPanel, NoteList, Reader, TagPanel, notice, plain
@@ -28,6 +34,8 @@ if TYPE_CHECKING:
     from zettel.core.check import Report
 
 SORTS: tuple[SortKey, ...] = ("title", "id", "backlinks")
+#: How long a note stays shown before its unlinked mentions are looked for (s).
+MENTIONS_AFTER = 0.3
 
 
 class MainScreen(Screen[None]):
@@ -49,12 +57,12 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "Sort", show=False, tooltip="the list by title, id (date) or "
                 "number of backlinks"),
         Binding("b", "toggle_links", "Backlinks panel", show=False, tooltip="show or hide it"),
-        Binding("R", "app.rename", "Rename", show=False, tooltip="rename or move this note's "
-                "file; every link to it follows (a preview first)"),
-        Binding("T", "app.retitle", "Retitle", show=False, tooltip="change this note's title; "
-                "links by the old title follow (a preview first)"),
-        Binding("y", "app.copy_link", "Copy link", show=False, tooltip="a link to this note, "
-                "in the vault's style, to the clipboard"),
+        Binding("R", "app.edit('rename')", "Rename", show=False, tooltip="rename or move "
+                "this note's file; every link to it follows (a preview first)"),
+        Binding("T", "app.edit('retitle')", "Retitle", show=False, tooltip="change this "
+                "note's title; links by the old title follow (a preview first)"),
+        Binding("y", "app.edit('copy_link')", "Copy link", show=False, tooltip="a link to "
+                "this note, in the vault's style, to the clipboard"),
         Binding("x", "clear_filters", "Clear filters", show=False,
                 tooltip="the filter, the tags and the type"),
         Binding("tab", "app.focus_next", "Next panel", show=False),
@@ -73,6 +81,9 @@ class MainScreen(Screen[None]):
         self.tags: frozenset[str] = frozenset()
         self.note_type: str | None = None
         self.selected_link: int | None = None
+        self._mention_timer: Timer | None = None
+        #: The mentions found last: (path, the report they were found with), mentions.
+        self._mentions: tuple[tuple[str, int], list[Mention]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -195,6 +206,46 @@ class MainScreen(Screen[None]):
                 for source, context in self.model.backlinks(path)]
         out = [(target, notes[target].title) for target in self.model.outgoing(path)]
         self.query_one(LinksPanel).show(back, out, ready=self.model.graph is not None)
+        self._want_mentions(path)
+
+    # -- the note's unlinked mentions, looked for in a worker once the note stays shown
+
+    def _want_mentions(self, path: str) -> None:
+        if self._mention_timer is not None:
+            self._mention_timer.stop()
+        panel = self.query_one(LinksPanel)
+        key = (path, id(self.model.report))
+        if self._mentions is not None and self._mentions[0] == key:
+            panel.show_mentions(self._mentions[1], self._titles())
+            return
+        panel.show_mentions(None, {})
+        if self.model.report is not None:  # the vault is checked: its memo is fresh
+            self._mention_timer = self.set_timer(MENTIONS_AFTER,
+                                                 partial(self._find_mentions, key))
+
+    @work(thread=True, exclusive=True, group="mentions", exit_on_error=False)
+    def _find_mentions(self, key: tuple[str, int]) -> None:
+        try:
+            found: list[Mention] | None = edits.mentions_of(self.model.root, key[0])
+            reason = ""
+        except Exception as err:  # noqa: BLE001 - a refusal, or a bug: said in the panel
+            found, reason = None, why(err)
+        self.app.call_from_thread(self._found_mentions, key, found, reason)
+
+    def _found_mentions(self, key: tuple[str, int], found: list[Mention] | None,
+                        reason: str) -> None:
+        if key != (self.history.current, id(self.model.report)):
+            return  # another note is shown, or the vault was read again
+        if found is not None:
+            self._mentions = (key, found)
+        self.query_one(LinksPanel).show_mentions(found, self._titles(), reason)
+
+    def _titles(self) -> dict[str, str]:
+        return {path: note.title for path, note in self.model.notes.items()}
+
+    @on(MentionList.Open)
+    def _open_mention(self, event: MentionList.Open) -> None:
+        self.open_note(event.path, line=event.line)
 
     def _show_trail(self) -> None:
         titles = [clean(self.model.notes[p].title) for p in self.history.back_stack[-3:]

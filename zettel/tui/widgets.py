@@ -4,7 +4,7 @@ down) and tells what the person chose with a message (messages go up)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -19,7 +19,9 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from zettel.core.display import clean, clean_lines, describe
+from zettel.core.mentions import Mention
 from zettel.core.model import Note
+from zettel.tui.mention_list import MentionList
 from zettel.tui.model import LINK_SCHEME, LinkView
 
 #: The note list adds rows a page at a time, as the cursor nears the end.
@@ -304,7 +306,8 @@ class Reader(VerticalScroll):
 
 
 class LinksPanel(Horizontal):
-    """Backlinks (with the paragraph around each) and outgoing links."""
+    """Backlinks (with the paragraph around each), unlinked mentions (`MentionList`)
+    and outgoing links."""
 
     class Open(Message):
         """Open this note."""
@@ -317,6 +320,9 @@ class LinksPanel(Horizontal):
         with Vertical(id="backlinks-column"):
             yield Label("Backlinks", id="backlinks-title", classes="panel-title")
             yield OptionList(id="backlinks")
+        with Vertical(id="mentions-column"):
+            yield Label("Mentions", id="mentions-title", classes="panel-title")
+            yield MentionList(id="mentions")
         with Vertical(id="outgoing-column"):
             yield Label("Links", id="outgoing-title", classes="panel-title")
             yield OptionList(id="outgoing")
@@ -333,6 +339,16 @@ class LinksPanel(Horizontal):
         out = self.query_one("#outgoing", OptionList)
         out.set_options(Option(plain(title, style="bold"), id=f"o{i}:{path}")
                         for i, (path, title) in enumerate(outgoing))
+
+    def show_mentions(self, mentions: Sequence[Mention] | None, titles: dict[str, str],
+                      why: str = "") -> None:
+        """``mentions`` of the note shown (None: being looked for, or ``why`` not)."""
+        if mentions is None:
+            title = f"Mentions: {why}" if why else "Mentions …"
+        else:
+            title = f"Mentions ({len(mentions)})"
+        self.query_one("#mentions-title", Label).update(plain(title))
+        self.query_one(MentionList).show(mentions or [], titles)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
