@@ -88,20 +88,41 @@ def yaml_scalar(value: str, *, flow: bool = False, like: str = "") -> str:
     """``value`` as a YAML scalar: plain when YAML reads it back as the same
     string (in a flow list too, with ``flow``), else double-quoted with JSON's
     escapes (YAML reads them). Quoted as ``like`` (the value it replaces) is
-    when that is quoted: a title written ``'Old'`` becomes ``'New'``."""
-    if like[:1] == "'" and not _ESCAPE.search(value) and not any(c in value for c in "\n\r\t"):
-        return "'" + value.replace("'", "''") + "'"
-    if like[:1] != '"' and (value and value[0] not in _PLAIN_START and value == value.strip()
+    when it was quoted by choice (it could have been plain): ``'Old'`` becomes
+    ``'New'``; ``"A: b"``, quoted by need, becomes ``New``."""
+    if like[:1] in ("'", '"') and _plain(_read_scalar(like), flow):
+        if like[0] == "'" and not _ESCAPE.search(value) and not any(c in value for c in "\n\r\t"):
+            return "'" + value.replace("'", "''") + "'"
+        if like[0] == '"':
+            return _double(value)
+    return value if _plain(value, flow) else _double(value)
+
+
+def _read_scalar(written: str) -> str:
+    try:
+        value = yaml_rs.loads(f"k: {written}")
+    except (ValueError, RecursionError):
+        return ""
+    return value.get("k", "") if isinstance(value, dict) and isinstance(value.get("k"), str) \
+        else ""
+
+
+def _double(value: str) -> str:
+    quoted = json.dumps(value, ensure_ascii=False)
+    return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+def _plain(value: str, flow: bool) -> bool:
+    """Whether YAML reads ``value`` written plain as that very string."""
+    if (value and value[0] not in _PLAIN_START and value == value.strip()
             and ": " not in value and " #" not in value and not value.endswith(":")
             and not _ESCAPE.search(value) and "\n" not in value and "\r" not in value
             and "\t" not in value and not (flow and _FLOW_CHARS.intersection(value))):
         try:
-            if yaml_rs.loads(f"k: {value}") == {"k": value}:
-                return value
+            return bool(yaml_rs.loads(f"k: {value}") == {"k": value})
         except (ValueError, RecursionError):
-            pass
-    quoted = json.dumps(value, ensure_ascii=False)
-    return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+            return False
+    return False
 
 
 def _key_line(front: _Front, text: str, key: re.Pattern[str]) -> int | None:
@@ -154,8 +175,9 @@ def _check(note: Note, text: str, edits: list[TextEdit],
     after = parse_text(note.path, apply_text_edits(text, edits))
     keep = (note.id, note.types, note.tags, note.meta, len(after.problems) <= len(note.problems))
     if (after.id, after.types, after.tags, after.meta, True) != keep or not same(note, after):
-        raise FrontEditError(f"'{note.path}': its front matter is written in a form zettel "
-                             f"does not edit ({what}); nothing was written")
+        raise FrontEditError(f"'{note.path}': zettel cannot write the {what} there so that the "
+                             "note reads back the same (a form of front matter it does not "
+                             "edit, or a # tag in a heading); nothing was written")
     return edits
 
 

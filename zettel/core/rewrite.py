@@ -282,11 +282,12 @@ class _Planner:
             if label is None and normalize(form) != normalize(bare):
                 close = link.start + link.length - 2
                 edits.append(TextEdit(close, close, f"|{bare}"))
-            elif label is not None and body[slice(*label)] == form:
-                # [[New|Old]] back to [[Old]]: the label says what the target now says
+            elif label is not None and normalize(body[slice(*label)]) == normalize(form):
+                # [[New|old]] back to [[old]]: the label says what the target now says
                 after = (link.heading_span or link.target_span)[1]
                 if body[after:label[0]].strip() == "|":
-                    edits.append(TextEdit(after, label[1], ""))
+                    edits = [TextEdit(*link.target_span, prefix + body[slice(*label)]),
+                             TextEdit(after, label[1], "")]
             return edits
         return None
 
