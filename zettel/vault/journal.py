@@ -4,15 +4,16 @@
 the bytes before of every file it changes, the digests before and after,
 the moves, the files it creates), then writes the edits
 (`zettel.vault.write.apply_edits`), the moves (`move_exclusive`) and the new
-files, then renames the entry ``<batch>.done``. A batch that fails half-way
-is rolled back at once; one whose process was killed (the entry is still
-``pending``) is rolled back by the next `apply_plan`, `recover` or `undo`.
-Rolling back, or undoing, a file is safe: a file with its bytes after gets
-its bytes before, one with its bytes before is left, one with other bytes
-(edited since) is left as it is and named. `undo` reverts the last batch
-not undone yet; it is itself a journaled batch, which is never undone.
-The last `KEEP` batches are kept. One batch at a time per vault: an flock
-on ``.zettel/journal/lock`` (without flock, on Windows, nothing is locked).
+files, then renames the entry ``<batch>.done`` (``<batch>.undo.done`` for an
+undo). A batch that fails half-way is rolled back at once; one whose process
+was killed (the entry is still ``pending``) is rolled back by the next
+`apply_plan`, `recover` or `undo`. Rolling back, or undoing, a file is safe:
+a file with its bytes after gets its bytes before, one with its bytes before
+is left, one with other bytes (edited since) is left as it is and named.
+`undo` reverts the last batch not undone yet; it is itself a journaled batch,
+which is never undone. The last `KEEP` batches are kept (and their undos).
+One batch at a time per vault: an flock on ``.zettel/journal/lock`` (without
+flock, on Windows, nothing is locked). docs/editing.md says it for people.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from zettel.vault.journal_entry import (
     JournalError,
     Stored,
     encode,
+    entry_name,
     read_entry,
 )
 from zettel.vault.reversal import Refusal, Removal, Reversal, reverse
@@ -147,7 +149,7 @@ def history(root: Path | str) -> list[Entry]:
     for name in names:
         found = NAME.fullmatch(name)
         if name == PENDING or found:
-            state = "interrupted" if name == PENDING else found[2].replace("-", " ")  # type: ignore[index]
+            state = "interrupted" if name == PENDING else found[3].replace("-", " ")  # type: ignore[index]
             try:
                 entry, _ = read_entry(folder / name, state)
             except JournalError as err:
@@ -216,7 +218,7 @@ def _apply(root: Path, folder: Path, plan: Plan, notices: tuple[str, ...]) -> Ap
         hook("")
     try:
         applied = _write(root, plan, written)
-        replace_durably(folder / PENDING, folder / f"{entry.seq:08d}.done")
+        replace_durably(folder / PENDING, folder / entry_name(entry.seq, entry.action, "done"))
     except (WriteError, OSError, KeyboardInterrupt) as err:
         if not done:  # refused before its first write: nothing to roll back
             os.unlink(folder / PENDING)
@@ -348,7 +350,7 @@ def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes]
                 remove_temporaries_of(root, path)
     plan = reverse(root, entry, stored, action="rollback")
     _write(root, plan, None)
-    replace_durably(folder / PENDING, folder / f"{entry.seq:08d}.rolled-back")
+    replace_durably(folder / PENDING, folder / entry_name(entry.seq, entry.action, "rolled-back"))
     reverted = len(plan.changes) + len(plan.removes) + len(plan.creates)
     label = "undo" if entry.action == "undo" else "write"
     notices = [f"an interrupted {label} batch ({entry.seq}, {entry.action}: {entry.summary}) "
@@ -362,21 +364,16 @@ def _next_seq(folder: Path) -> int:
 
 
 def _prune(folder: Path) -> None:
-    """Remove the batches beyond the newest `KEEP` (undos aside), and the undos
-    older than the batches kept."""
-    names = sorted((n for n in os.listdir(folder) if NAME.fullmatch(n)), reverse=True)
-    if len(names) <= KEEP:
-        return
+    """Remove the batches beyond the newest `KEEP` (undos aside: their names say
+    ``undo``), and the undos older than the batches kept."""
+    names = sorted((found for n in os.listdir(folder) if (found := NAME.fullmatch(n))),
+                   key=lambda found: found[1], reverse=True)
     kept = 0
-    for name in names:
-        try:
-            undoing = read_entry(folder / name, "done")[0].action == "undo"
-        except JournalError:
-            undoing = False
+    for found in names:
         if kept >= KEEP:
             with contextlib.suppress(OSError):  # removed meanwhile: kept a little longer
-                os.unlink(folder / name)
-        elif not undoing:
+                os.unlink(folder / found[0])
+        elif not found[2]:
             kept += 1
 
 

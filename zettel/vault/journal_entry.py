@@ -28,8 +28,13 @@ from zettel.vault.write import WriteError
 FORMAT = 1
 #: The name of the entry of a batch being written (or interrupted).
 PENDING = "pending"
-#: The names of finished entries: the batch number and its state.
-NAME = re.compile(r"([0-9]{8})\.(done|rolled-back)")
+#: The names of finished entries: the batch number, ``undo.`` for an undo, its state.
+NAME = re.compile(r"([0-9]{8})\.(undo\.)?(done|rolled-back)")
+
+
+def entry_name(seq: int, action: str, state: str) -> str:
+    """The name of a finished entry: ``00000042.done``, ``00000043.undo.rolled-back``."""
+    return f"{seq:08d}.{'undo.' if action == 'undo' else ''}{state}"
 #: The longest header read (a batch of 100,000 files has a header of ~20 MB).
 MAX_HEADER = 64 * 1024 * 1024
 _DIGEST = re.compile(r"[0-9a-f]{32}")
