@@ -40,7 +40,8 @@ def test_one_module_imports_whoosh() -> None:
 
 #: What each command may not load when the caches let it skip the work.
 HEAVY = ("networkx", "rapidfuzz", "yaml", "whoosh", "textual", "rich", "zettel.core.suggest",
-         "zettel.search.keeper", "zettel.vault.create", "concurrent.futures")
+         "zettel.search.keeper", "zettel.vault.create", "concurrent.futures", "pygls",
+         "lsprotocol")
 
 
 def _loaded_by(args: list[str]) -> set[str]:

@@ -1,0 +1,32 @@
+"""``zettel lsp``: the language server, for editors (docs/editors.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from zettel.cli.common import UsageProblem
+
+
+@click.command("lsp")
+@click.option("--vault", "vault", type=click.Path(path_type=Path), default=None,
+              help="Serve this vault only (default: the workspace folder of each file, or the "
+                   "nearest folder above it holding .zettel/).")
+@click.option("--stdio", is_flag=True, hidden=True,
+              help="Talk over stdin and stdout (always; some editors pass it).")
+def lsp(vault: Path | None, stdio: bool) -> None:
+    """Run the language server over stdin and stdout (an editor starts it).
+
+    Completion of links after [[ (notes by title, alias, id, path), hover,
+    go to definition, references (backlinks), live diagnostics as `zettel
+    check` reports them, quick fixes, rename (as `zettel mv` and `retitle`),
+    symbols. It prints nothing for a person: set it up in your editor
+    (docs/editors.md). Exit status 0 when the editor stops it.
+    """
+    if vault is not None and not vault.is_dir():
+        raise UsageProblem(f"vault '{vault}' is not a folder" if vault.exists()
+                           else f"vault '{vault}' does not exist")
+    from zettel.lsp.server import serve  # noqa: PLC0415 - pygls loads only for the server
+
+    serve(vault.resolve() if vault is not None else None)
