@@ -35,6 +35,7 @@ from zettel.cli.common import (
 )
 from zettel.cli.lsp import lsp
 from zettel.cli.move import mv, retitle
+from zettel.cli.repair import fix, mentions
 from zettel.cli.search import index_command, related, search
 from zettel.cli.undo import interrupted_batch, undo
 from zettel.core.check import Report
@@ -345,6 +346,9 @@ for command in (mv, retitle):
     main.add_command(command)
 
 main.add_command(lsp)
+
+for command in (fix, mentions):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -74,6 +74,9 @@ class Ranking(NamedTuple):
     candidates: tuple[Candidate, ...]
     winner: str | None
     why: str
+    #: Whether a candidate is one the link may name (by id, name or file name),
+    #: not only a note found by the words of its context.
+    named: bool = True
 
 
 def same_name_index(paths: Iterable[str]) -> dict[str, list[str]]:
@@ -116,8 +119,10 @@ def rank(source: Note, link: Link, resolution: Resolution, suggester: Suggester,
             before, reasons = merged.get(path, (0.0, []))
             merged[path] = (before + score, [*reasons, reason])
 
-    for path in _same_name(link, source.path, by_name or {}, extensions):
+    same = _same_name(link, source.path, by_name or {}, extensions)
+    for path in same:
         add(path, SAME_NAME, "its file name is the one the link names, in another folder")
+    named = bool(scored or same)
     for hit in context:
         add(hit.path, CONTEXT * hit.score,
             "its text holds words of the link's context: " + ", ".join(hit.words))
@@ -128,7 +133,7 @@ def rank(source: Note, link: Link, resolution: Resolution, suggester: Suggester,
     if guess is None:
         why = ("no candidate" if not candidates else
                "no candidate is clearly best (the rule of 'did you mean')")
-        return Ranking("broken", candidates, None, why)
+        return Ranking("broken", candidates, None, why, named)
     meant = [item.path for item in scored if item.write == guess]
     if len(meant) != 1:
         return Ranking("broken", candidates, None,
@@ -155,21 +160,30 @@ def _rank_ambiguous(source: Note, link: Link, resolution: Resolution) -> Ranking
 
 
 def new_target(source: Note, link: Link, note: Named, resolver: Resolver, *,
-               suggestion: str | None = None) -> str | None:
+               suggestion: str | None = None, ambiguous: str | None = None) -> str | None:
     """The text to write in place of ``link``'s target (its `Link.target_span`)
     so that it reaches ``note``, or None when no form does.
 
-    A wiki link or embed keeps its own style: the ``suggestion`` of "did you
-    mean" (an id for an id, a title or alias for a name), else the note's id,
-    then its title, then its path without extension, whichever reaches the
-    note alone. A Markdown or reference link gets the relative path from its
-    note's folder (``/``-rooted when it was; percent-encoded when it was or
-    must be)."""
+    A broken wiki link or embed keeps its own style: the ``suggestion`` of "did
+    you mean" (an id for an id, a title or alias for a name), else the note's id,
+    then its title, then its path without extension, whichever reaches the note
+    alone. An ambiguous one (``ambiguous`` is the step that matched several
+    notes) gets the path for a path or a file name, the id (else the path) for
+    a title, an alias or an id. A Markdown or reference link gets the relative
+    path from its note's folder (``/``-rooted when it was; percent-encoded when
+    it was or must be)."""
     if link.kind in ("markdown", "reference"):
         return _url_path(note.path, source, link)
-    by_id = normalize(link.target).isdigit()
-    forms = [suggestion, note.id, note.title] if by_id else [suggestion, note.title, note.id]
-    forms.append(_path_key(note.path))
+    path = _path_key(note.path)
+    forms: list[str | None]
+    if ambiguous in ("path", "stem", "id"):
+        forms = [path]
+    elif ambiguous is not None:
+        forms = [note.id, path]
+    elif normalize(link.target).isdigit():
+        forms = [suggestion, note.id, note.title, path]
+    else:
+        forms = [suggestion, note.title, note.id, path]
     for form in forms:
         if not form or form.strip() != form or _NOT_IN_WIKI_TARGET.intersection(form):
             continue
