@@ -43,7 +43,7 @@ def undo(vault: str | None, list_batches: bool, dry_run: bool, as_json: bool) ->
     An undo is not undone in turn (no redo). Exit status: 0 reverted, 1 nothing
     to undo or a file left as it is, 2 a journal that cannot be read.
     """
-    from zettel.vault.journal import history, plan_undo, recover  # noqa: PLC0415 - see check
+    from zettel.vault.journal import history, plan_undo  # noqa: PLC0415 - see check
 
     root = vault_path(vault)
     if not root.is_dir():
@@ -62,14 +62,7 @@ def undo(vault: str | None, list_batches: bool, dry_run: bool, as_json: bool) ->
             click.echo("zettel: nothing to undo (every batch of the journal is undone, "
                        "or there is none)", err=True)
             sys.exit(EXIT_FINDINGS)
-        if plan.action == "rollback" and not dry_run:
-            notices = recover(root)
-            if as_json:
-                dump({**plan.to_json(), "written": True, "batch": None})
-            for notice in notices:
-                click.echo(f"zettel: {clean(notice)}", err=True)
-        else:
-            carry_out(root, plan, dry_run=dry_run, as_json=as_json)
+        carry_out(root, plan, dry_run=dry_run, as_json=as_json)
     except (JournalError, UnsafeStateDir, WriteError) as err:
         raise UsageProblem(str(err)) from err
     except OSError as err:

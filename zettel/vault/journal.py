@@ -102,10 +102,15 @@ def apply_plan(root: Path | str, plan: Plan) -> Applied:
     `PlanOutdated` when an interrupted batch had to be rolled back first (the
     plan was made from files it had written: make it again, `recover` first);
     `JournalError` when a waiting interrupted batch cannot be read. A plan
-    that writes nothing is not journaled (but an undo always is)."""
+    that writes nothing is not journaled (but an undo always is). The plan
+    `plan_undo` makes when an interrupted batch waits (action ``rollback``)
+    is carried out as `recover` does (its notices say what was done)."""
     root = Path(root)
     with _locked(root) as folder:
         notices, reverted = _recover(root, folder)
+        if isinstance(plan, Reversal) and plan.action == "rollback":  # from plan_undo
+            return Applied(tuple(c.path for c in plan.changes), (), (), notices=tuple(notices),
+                           refused=tuple(r.path for r in plan.refused))
         if reverted:
             raise PlanOutdated("", "; ".join(notices) + ": files changed after this plan "
                                "was made; nothing of it was written (run the command again)")

@@ -43,8 +43,8 @@ class Refusal(NamedTuple):
 class Reversal(Plan):
     """A plan reverting batch ``reverts`` (action ``undo``, or ``rollback`` for an
     interrupted batch): it also removes files (``removes``) and names the files
-    it leaves (``refused``). An undo is never empty: written, even when every
-    file is refused, it marks its batch undone."""
+    it leaves (``refused``). It is never `empty`: written, even when every file
+    is refused, it marks its batch undone (or rolled back)."""
 
     reverts: int = 0
     removes: tuple[Removal, ...] = ()
@@ -52,7 +52,9 @@ class Reversal(Plan):
 
     @property
     def empty(self) -> bool:
-        return self.action != "undo" and super().empty and not self.removes
+        """Never: even with no file to revert, the journal records it (the batch
+        undone, the interrupted batch rolled back)."""
+        return False
 
     def diff(self) -> str:
         out = [super().diff()]
