@@ -48,9 +48,23 @@ def capabilities(*, watch: bool = False, markdown: bool = True,
             show_document=types.ShowDocumentClientCapabilities(support=True)))
 
 
+def _action_or_command(value: Any, _: type) -> types.Command | types.CodeAction:
+    """lsprotocol reads any code action with a ``command`` as a Command; editors
+    tell them apart as the protocol says: a Command's ``command`` is a string."""
+    if isinstance(value.get("command"), str):
+        return _CONVERTER.structure(value, types.Command)
+    return _CONVERTER.structure(value, types.CodeAction)
+
+
+_CONVERTER: Any = None
+
+
 async def start(client: LanguageClient, folder: Path | None, **options: Any
                 ) -> types.InitializeResult:
     """Initialize a session on the workspace folder ``folder`` (None: no folder)."""
+    global _CONVERTER
+    _CONVERTER = client.protocol._converter
+    _CONVERTER.register_structure_hook(types.Command | types.CodeAction, _action_or_command)
     folders = [types.WorkspaceFolder(uri=folder.as_uri(), name=folder.name)] if folder else None
     return await client.initialize_session(types.InitializeParams(
         capabilities=capabilities(**options), workspace_folders=folders,

@@ -109,8 +109,10 @@ def references(space: Workspace, buffer: Buffer, position: types.Position,
     return out
 
 
-def document_links(space: Workspace, buffer: Buffer) -> list[types.DocumentLink]:
-    """Every link of the buffer that reaches a note or a file, as a link to its file."""
+def document_links(space: Workspace, buffer: Buffer,
+                   tooltips: bool = False) -> list[types.DocumentLink]:
+    """Every link of the buffer that reaches a note or a file, as a link to its file
+    (with the note's title as tooltip, for an editor that shows them)."""
     state, source = buffer.vault, buffer.rel
     if state is None or source is None:
         return []
@@ -124,6 +126,7 @@ def document_links(space: Workspace, buffer: Buffer) -> list[types.DocumentLink]
         path = found.paths[0]
         note = state.notes.get(path)
         where = target_range(buffer, link) if link.kind != "reference" else link_span(buffer, link)
+        tip = clean(note.title if note else path) if tooltips else None
         out.append(types.DocumentLink(range=where, target=space.uri_of(state, path),
-                                      tooltip=clean(note.title if note else path)))
+                                      tooltip=tip))
     return out

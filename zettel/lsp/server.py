@@ -177,13 +177,23 @@ def _register_documents(server: ZettelServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ZettelServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
-        ls.publish(ls.space.open(doc.uri, doc.text, doc.version))
+        buffer = ls.space.open(doc.uri, doc.text, doc.version)
+        if buffer.vault is not None:
+            ls.republish([buffer.vault])  # its text may differ from its file's
+        else:
+            ls.publish(buffer)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ZettelServer, params: types.DidChangeTextDocumentParams) -> None:
         doc = params.text_document
+        before = ls.space.buffer(doc.uri)
+        version = before.vault.links_version if before and before.vault else None
         buffer = ls.space.change(doc.uri, params.content_changes, doc.version)
-        if buffer is not None:
+        if buffer is None:
+            return
+        if buffer.vault is not None and buffer.vault.links_version != version:
+            ls.republish([buffer.vault])  # names or links changed: other notes' problems too
+        else:
             ls.publish(buffer)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -245,7 +255,9 @@ def _register_features(server: ZettelServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
     def links(ls: ZettelServer, params: types.DocumentLinkParams) -> list[types.DocumentLink]:
-        return navigation.document_links(ls.space, ls.buffer(params.text_document.uri))
+        tips = _capability(ls.client_capabilities, "text_document.document_link.tooltip_support")
+        return navigation.document_links(ls.space, ls.buffer(params.text_document.uri),
+                                         bool(tips))
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def outline(ls: ZettelServer, params: types.DocumentSymbolParams) -> Any:
@@ -320,11 +332,15 @@ def _register_commands(server: ZettelServer) -> None:
         except (actions.ActionError, OSError) as err:
             raise refused(ls, err) from err
         assert buffer.vault is not None
-        result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
-            edit=edit, label="Extract into a new note"))
+        try:
+            result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
+                edit=edit, label="Extract into a new note"))
+            applied = bool(result and result.applied)
+        except Exception as err:  # noqa: BLE001 - the editor refused the edit
+            ls.log(f"zettel: the editor did not put the link in place ({err})")
+            applied = False
         ls.republish([buffer.vault])
-        return {"path": rel, "uri": ls.space.uri_of(buffer.vault, rel),
-                "applied": bool(result and result.applied)}
+        return {"path": rel, "uri": ls.space.uri_of(buffer.vault, rel), "applied": applied}
 
 
 def serve(vault: Path | None = None) -> None:

@@ -59,6 +59,11 @@ def _names(note: Note) -> tuple[object, ...]:
     return note.id, note.title, note.aliases
 
 
+def _targets(note: Note) -> set[tuple[str, str]]:
+    """What a note links to (kinds and targets, wherever they are written)."""
+    return {(link.kind, link.target) for link in note.links}
+
+
 class VaultState:
     """The notes of the vault at ``root`` (see the module doc). `load` reads it."""
 
@@ -74,6 +79,8 @@ class VaultState:
         #: Why the vault could not be read, when it could not.
         self.error: str | None = None
         self.names_version = 0
+        #: Bumped when the notes' names, or what a note links to, change.
+        self.links_version = 0
         #: Answers remembered by the features (diagnostics), keyed with `names_version`.
         self.memo: dict[tuple[object, ...], Any] = {}
         self._resolver: Resolver | None = None
@@ -118,6 +125,7 @@ class VaultState:
         self._resolver = None
         self._suggester = None
         self.names_version += 1
+        self.links_version += 1
 
     # -- changes
 
@@ -129,8 +137,11 @@ class VaultState:
             self._names_changed()
         if old is None or old.tags != note.tags or old.types != note.types:
             self._counts = None
-        if self._indexed and (old is None or old.links != note.links):
-            self._index(note)
+        if old is None or old.links != note.links:
+            if self._indexed:
+                self._index(note)
+            if old is None or _targets(old) != _targets(note):
+                self.links_version += 1
         if edited:
             self.changed[note.path] = time.time_ns()
 

@@ -106,8 +106,9 @@ class Buffer:
         self.set_text(text, self.version)
 
     def cached(self, key: str, make: Callable[[], Any]) -> Any:
-        """A value computed once per text of the buffer (and vault names)."""
-        version = self.vault.names_version if self.vault else 0
+        """A value computed once per text of the buffer (and state of the vault's
+        names and links)."""
+        version = self.vault.links_version if self.vault else 0
         found = self._cache.get(key)
         if found is None or found[0] != version:
             found = self._cache[key] = (version, make())
