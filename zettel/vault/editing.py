@@ -215,7 +215,8 @@ def _plan(root: Path, facts: Facts, source: Source, rename: Rename, action: str,
     paths = {src for target in watch for src, _ in facts.backlinks.get(target, ())}
     paths.discard(note)
     sources = [source, *(read_source(root, path) for path in sorted(paths))]
-    after = after_resolver(facts.notes.values(), rename, facts.files, facts.extensions)
+    after = after_resolver(facts.notes.values(), rename, facts.files, facts.extensions,
+                           before=facts.resolver)
     rows: Callable[[str], Named | None] = facts.notes.get
     return plan_rename(rename, sources, before=facts.resolver, after=after, rows=rows,
                        known=_known(facts), extensions=facts.extensions, action=action,

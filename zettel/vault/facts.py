@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from zettel.core.resolve import Resolution, Resolver
 
 MEMO_FILE = "facts.pickle"
+#: The resolver's tables, saved beside the facts (for the commands that resolve
+#: links: building them from 10k notes takes longer than loading them).
+RESOLVER_FILE = "resolver.pickle"
 
 
 class NoteRow(NamedTuple):
@@ -88,6 +91,8 @@ class Facts:
     extensions: tuple[str, ...] = ("md", "markdown", "txt")
     #: How many resolved wiki links use each link style (`zettel.core.linkstyle`).
     styles: dict[str, int] = field(default_factory=dict)
+    #: The fingerprint of the listing these facts are of ("" when not known).
+    fingerprint: str = ""
     _read: dict[str, Note] = field(default_factory=dict, repr=False)
     _resolver: Resolver | None = field(default=None, repr=False)
 
@@ -97,7 +102,12 @@ class Facts:
         if self._resolver is None:
             from zettel.core.resolve import Resolver  # noqa: PLC0415 - only show needs one
 
-            self._resolver = Resolver(self.notes.values(), self.files, self.extensions)
+            tables = _resolver_tables(self.root, self.fingerprint) if self.fingerprint else None
+            if tables is None:
+                self._resolver = Resolver(self.notes.values(), self.files, self.extensions)
+            else:
+                self._resolver = Resolver((), self.files, self.extensions)
+                self._resolver._maps = tables
         return self._resolver
 
     def note(self, path: str) -> Note:
@@ -251,6 +261,23 @@ def _from_memo(root: Path, saved: Any) -> Facts | None:
     return facts
 
 
+def _resolver_tables(root: Path, fingerprint: str) -> dict[str, dict[str, str | list[str]]] | None:
+    """The tables of `zettel.core.resolve.Resolver` saved for this state of the
+    vault, or None (none saved, or not of the shape saved: the cache folder is
+    the vault's)."""
+    from zettel.core.resolve import STEPS  # noqa: PLC0415
+
+    saved = cache.load_memo(root, RESOLVER_FILE, fingerprint)
+    if not isinstance(saved, dict) or set(saved) != set(STEPS):
+        return None
+    for table in saved.values():
+        if not isinstance(table, dict) or not all(
+                type(key) is str and (type(value) is str or type(value) is list)
+                for key, value in table.items()):
+            return None
+    return saved
+
+
 def vault_facts(root: Path | str, *, progress: Progress | None = None,
                 use_cache: bool = True) -> tuple[Facts, tuple[str, ...]]:
     """The facts of the vault at ``root`` and notices for the user.
@@ -266,10 +293,13 @@ def vault_facts(root: Path | str, *, progress: Progress | None = None,
         saved = _from_memo(root, cache.load_memo(root, MEMO_FILE, fingerprint))
         if saved is not None:
             saved.files, saved.extensions = tuple(files), config.extensions
+            saved.fingerprint = fingerprint
             return saved, config.warnings
 
     vault = open_vault(root, use_cache=use_cache, progress=progress, listing=listing)
-    facts = facts_of_graph(graph_of(vault), root, vault.files)
+    graph = graph_of(vault)
+    facts = facts_of_graph(graph, root, vault.files)
+    facts._resolver = graph.resolver
     notices = vault.notices
     if use_cache and not racy:
         payload = ([tuple(row) for row in facts.notes.values()], facts.orphans,
@@ -277,4 +307,6 @@ def vault_facts(root: Path | str, *, progress: Progress | None = None,
         notice = cache.save_memo(root, MEMO_FILE, fingerprint, payload)
         if notice:
             notices += (notice,)
+        else:
+            cache.save_memo(root, RESOLVER_FILE, fingerprint, graph.resolver._maps)
     return facts, notices
