@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 import zettel
 from zettel.cli.main import main
+from zettel.core.resolve import Resolver
+from zettel.core.rewrite import Rename, Row, after_resolver
 from zettel.vault.editing import PlanRefused, plan_move
 from zettel.vault.journal import apply_plan
 from zettel.vault.write import WriteError
@@ -325,3 +327,36 @@ def test_round_trip(links: list[tuple[str, str, str]], start: str, target: str) 
             apply_plan(root, plan_move(root, note, new))
         assert snapshot(root) == original
 
+
+
+# -- the resolver after a rename, made from the one before, answers as one built afresh
+
+NAMES = ["a", "b", "c", "x y", "20240101000001", "Shared", "Alias"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(notes=st.lists(st.tuples(st.sampled_from(["", "f/", "f/g/"]), st.sampled_from(NAMES),
+                                st.sampled_from([None, "20240101000001", "20240101000002"]),
+                                st.sampled_from(NAMES), st.lists(st.sampled_from(NAMES),
+                                                                 max_size=2)),
+                      min_size=1, max_size=6, unique_by=lambda n: n[0] + n[1]),
+       new_folder=st.sampled_from(["", "f/", "h/"]), new_name=st.sampled_from(NAMES),
+       new_title=st.sampled_from(NAMES), alias=st.booleans())
+def test_refiled_resolver(notes: list[tuple[str, str, str | None, str, list[str]]],
+                          new_folder: str, new_name: str, new_title: str, alias: bool) -> None:
+    rows = [Row(f"{folder}{name}.md", note_id, title, tuple(aliases))
+            for folder, name, note_id, title, aliases in notes]
+    old = rows[0]
+    new = Row(f"{new_folder}{new_name}.md", old.id, new_title,
+              (*old.aliases, old.title) if alias else old.aliases)
+    if new.path != old.path and any(r.path == new.path for r in rows):
+        return
+    rename = Rename(old, new, ())
+    before = Resolver(rows, ["f/pic.png"])
+    quick = after_resolver(rows, rename, ["f/pic.png"], before.extensions, before=before)
+    fresh = after_resolver(rows, rename, ["f/pic.png"], before.extensions)
+    for target in [*NAMES, "f/a", "f/g/b", "h/c", "pic.png", "f/x y", "type:a"]:
+        got, want = quick.resolve(target), fresh.resolve(target)
+        assert (got.status, sorted(got.paths), got.step) == (
+            want.status, sorted(want.paths), want.step), target
+    assert before.resolve(old.title).status != "broken"  # the one before is unchanged

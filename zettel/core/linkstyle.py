@@ -103,7 +103,7 @@ def format_link(style: LinkStyle, note: Named, label: str | None = None,
             if found.status != "resolved" or found.paths[0] != note.path:
                 continue
         shown = label
-        if choice == "id-title" and shown is None:
+        if style == "id-title" and shown is None:
             shown = note.title if _usable(note.title, _NOT_IN_WIKI) else None
         if shown is None or normalize(shown) == normalize(target) and shown == target:
             return f"[[{target}]]"
