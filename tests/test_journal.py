@@ -20,14 +20,8 @@ from hypothesis import strategies as st
 from zettel.core.plan import FileChange, NewFile, Plan, TextEdit
 from zettel.vault import journal
 from zettel.vault.journal import BatchRolledBack, apply_plan, history, plan_undo, recover, undo
-from zettel.vault.write import (
-    EditRefused,
-    FileChanged,
-    create_in_vault,
-    move_exclusive,
-    read_for_edit,
-    remove_unchanged,
-)
+from zettel.vault.write import EditRefused, FileChanged, read_for_edit
+from zettel.vault.write_paths import create_in_vault, move_exclusive, remove_unchanged
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and signals")
 JOURNAL = Path(".zettel", "journal")

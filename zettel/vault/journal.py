@@ -48,6 +48,8 @@ from zettel.vault.write import (
     WriteError,
     apply_edits,
     atomic_write,
+)
+from zettel.vault.write_paths import (
     check_move,
     create_in_vault,
     move_exclusive,
