@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,21 @@ def test_a_batch_failing_after_its_edits_is_rolled_back(make_vault: MakeVault) -
     assert files(root) == {"a.md": b"[[x]]\n", "taken.md": b"mine\n"}
 
 
+def test_a_batch_stopped_by_a_bug_is_rolled_back_and_the_error_kept(
+        make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_vault({"a.md": "[[b]]\n", "b.md": "B\n"})
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(journal, "move_exclusive", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        apply_plan(root, plan_of(change(root, "a.md", ("b", "c")),
+                                 change(root, "b.md", new_path="c.md")))
+    assert files(root) == {"a.md": b"[[b]]\n", "b.md": b"B\n"}
+    assert [(e.seq, e.state) for e in history(root)] == [(1, "rolled back")]
+
+
 def test_a_plan_whose_text_is_not_its_digest_is_refused(make_vault: MakeVault) -> None:
     root = make_vault({"a.md": "[[x]]\n"})
     good = change(root, "a.md", ("x", "y"))
@@ -203,9 +219,10 @@ def test_the_journal_keeps_the_last_batches(make_vault: MakeVault,
 # --- recovery of a killed batch (small; tests/test_kill.py has the 1,000-link one) -------------
 
 
-def run_paused(root: Path, after: int, plan_script: str) -> None:
+def run_paused(root: Path, after: int, plan_script: str,
+               while_paused: Callable[[], None] = lambda: None) -> None:
     """Run ``plan_script`` (builds ``plan``) and apply it in a process stopped after
-    ``after`` files by the test hook, then kill it (SIGKILL)."""
+    ``after`` files by the test hook, call ``while_paused``, then kill it (SIGKILL)."""
     script = ("import sys\nfrom pathlib import Path\nfrom zettel.core.plan import *\n"
               "from zettel.vault.write import read_for_edit\n"
               "from zettel.vault.journal import apply_plan\nroot = Path(sys.argv[1])\n"
@@ -216,6 +233,7 @@ def run_paused(root: Path, after: int, plan_script: str) -> None:
     assert process.stderr is not None
     line = process.stderr.readline()  # blocks until the writer has paused
     assert b"paused after" in line, line + process.stderr.read()
+    while_paused()
     process.kill()
     process.wait()
     assert process.stdin is not None
@@ -248,9 +266,15 @@ def test_a_batch_killed_between_a_moves_link_and_unlink_is_recovered(
 def test_a_batch_killed_before_its_first_write_leaves_every_file_and_is_rolled_back(
         make_vault: MakeVault) -> None:
     root = make_vault({"a.md": "[[b]]\n"})
+
+    def under_way() -> None:
+        assert journal.waiting(root) is None  # its writer holds the lock: not interrupted
+
     run_paused(root, 0, (
         "t, f = read_for_edit(root, 'a.md')\n"
-        "plan = Plan('fix', 'b', (FileChange('a.md', t, f.digest, (TextEdit(2, 3, 'c'),)),))"))
+        "plan = Plan('fix', 'b', (FileChange('a.md', t, f.digest, (TextEdit(2, 3, 'c'),)),))"),
+        under_way)
+    assert (journal.waiting(root) or "").startswith("an interrupted write batch 1 (fix: b)")
     assert files(root) == {"a.md": b"[[b]]\n"}
     # the next batch rolls the waiting one back first, and says so
     applied = apply_plan(root, plan_of(change(root, "a.md", ("b", "d"))))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from zettel.core.plan import FileChange, Plan
+from zettel.core.plan import Plan
 from zettel.vault.journal_entry import (
     NAME,
     PENDING,
@@ -136,7 +136,10 @@ def waiting(root: Path | str) -> str | None:
     if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
         return None
     try:
-        entry, _ = read_entry(state_path(root, "journal") / PENDING, "interrupted")
+        folder = state_path(root, "journal")
+        if _under_way(folder):
+            return None  # another zettel is writing it now
+        entry, _ = read_entry(folder / PENDING, "interrupted")
         what = f"batch {entry.seq} ({entry.action}: {entry.summary})"
     except (JournalError, UnsafeStateDir, OSError) as err:
         what = f"batch (its journal entry: {err})"
@@ -226,12 +229,12 @@ def _apply(root: Path, folder: Path, plan: Plan, notices: tuple[str, ...]) -> Ap
     try:
         applied = _write(root, plan, written)
         replace_durably(folder / PENDING, folder / entry_name(entry.seq, entry.action, "done"))
-    except (WriteError, OSError, KeyboardInterrupt) as err:
+    except BaseException as err:  # a Ctrl-C, a bug: rolled back all the same
         if not done:  # refused before its first write: nothing to roll back
             os.unlink(folder / PENDING)
             raise
         _fail(root, folder, entry, stored, err)
-        raise  # _fail raises, but for a KeyboardInterrupt (rolled back)
+        raise  # _fail raises, but for other errors than WriteError and OSError
     _prune(folder)
     refused = tuple(r.path for r in plan.refused) if isinstance(plan, Reversal) else ()
     return Applied(*applied, batch=entry.seq, notices=notices, refused=refused)
@@ -242,7 +245,7 @@ def _record(root: Path, folder: Path, plan: Plan) -> tuple[Entry, list[bytes]]:
     plan whose text is not what its digest says, or a move that cannot be made."""
     files, stored = [], []
     for change in plan.changes:
-        before, after = _encoded(change, change.before), _encoded(change, change.after)
+        before, after = _encoded(change.path, change.before), _encoded(change.path, change.after)
         digest = content_digest(before)
         if digest != change.digest:
             raise EditRefused(change.path, f"the planned text of '{change.path}' is not the "
@@ -260,7 +263,7 @@ def _record(root: Path, folder: Path, plan: Plan) -> tuple[Entry, list[bytes]]:
         data = removal.text.encode("utf-8")
         removed.append(Stored(removal.path, removal.digest, len(data)))
         stored.append(data)
-    created = tuple(Stored(c.path, content_digest(c.text.encode("utf-8", "surrogatepass")))
+    created = tuple(Stored(c.path, content_digest(_encoded(c.path, c.text)))
                     for c in plan.creates)
     reversal = plan if isinstance(plan, Reversal) else None
     entry = Entry(
@@ -272,11 +275,11 @@ def _record(root: Path, folder: Path, plan: Plan) -> tuple[Entry, list[bytes]]:
     return entry, stored
 
 
-def _encoded(change: FileChange, text: str) -> bytes:
+def _encoded(path: str, text: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise EditRefused(change.path, f"'{change.path}': the planned text is not valid "
+        raise EditRefused(path, f"'{path}': the planned text is not valid "
                           f"({err.reason}); nothing was written") from err
 
 
@@ -313,14 +316,15 @@ def _write(root: Path, plan: Plan, on_written: Callable[[str], None] | None
 def _fail(root: Path, folder: Path, entry: Entry, stored: list[bytes],
           err: BaseException) -> None:
     """Roll back a batch whose writing failed half-way; raise what to say about it
-    (but for a KeyboardInterrupt, re-raised by the caller)."""
+    (but for errors other than `WriteError` and `OSError`, such as a
+    KeyboardInterrupt, re-raised by the caller)."""
     try:
         notices, _ = _roll_back(root, folder, entry, stored)
     except (WriteError, OSError) as again:
         raise BatchRolledBack(getattr(err, "path", ""), (
             f"{err}; rolling the batch back failed too ({again}): the next zettel command "
             "that writes, or `zettel undo`, tries again")) from err
-    if isinstance(err, KeyboardInterrupt):
+    if not isinstance(err, WriteError | OSError):
         return
     path = err.path if isinstance(err, WriteError) else ""
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
@@ -400,6 +404,26 @@ def _locked(root: Path) -> Iterator[Path]:
         yield folder
     finally:
         os.close(fd)
+
+
+def _under_way(folder: Path) -> bool:
+    """True when another process holds the journal's lock (writes a batch now)."""
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows: no lock to look at
+        return False
+    try:
+        fd = os.open(folder / "lock", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def _pause_hook() -> Callable[[str], None] | None:
