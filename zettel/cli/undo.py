@@ -39,9 +39,10 @@ def undo(vault: str | None, list_batches: bool, dry_run: bool, as_json: bool) ->
     not undone yet; again to go one more batch back.
 
     A file changed since the batch is left as it is and named; the others are
-    reverted. A batch interrupted (its process killed) is rolled back first.
-    An undo is not undone in turn (no redo). Exit status: 0 reverted, 1 nothing
-    to undo or a file left as it is, 2 a journal that cannot be read.
+    reverted. When a batch was interrupted (its process killed), undo rolls it
+    back. An undo is not undone in turn (no redo). Exit status: 0 reverted,
+    1 nothing to undo or a file left as it is, 2 a journal that cannot be read
+    or a write refused. See docs/editing.md.
     """
     from zettel.vault.journal import history, plan_undo  # noqa: PLC0415 - see check
 
