@@ -199,9 +199,12 @@ def test_folder_targets_and_extension(make_vault: MakeVault) -> None:
     ("pic.png", "note extension"),
     (".hidden/x.md", "hidden"),
     ("a.md", "already there"),
+    ("drafts/a.md", "ignored by the vault's settings ('drafts/*')"),
+    ("x.tmp.md", "ignored by the vault's settings ('*.tmp.md')"),
 ])
 def test_refusals(make_vault: MakeVault, new_path: str, says: str) -> None:
-    root = make_vault({"a.md": "# A\n", "b.md": "[[a]]\n"})
+    root = make_vault({"a.md": "# A\n", "b.md": "[[a]]\n",
+                       ".zettel/config.yaml": 'ignore: ["drafts/*", "*.tmp.md"]\n'})
     files = snapshot(root)
     code, out, err = run("mv", "a", new_path, "--vault", str(root))
     assert code == 2

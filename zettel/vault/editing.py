@@ -11,6 +11,7 @@ changed between the plan and the write.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from collections.abc import Callable
@@ -75,8 +76,9 @@ def target_path(root: Path | str, facts: Facts, note: str, new_path: str) -> str
     ``new_path`` is vault-relative, or an absolute path inside the vault; a
     folder (ending in ``/``, or one that exists) keeps the file name; a name
     without extension gets the note's. Raises `PlanRefused` for a path
-    outside the vault, with ``..``, hidden (a part starting with ``.``), with
-    another extension than a note's, or where a file already is.
+    outside the vault, with ``..``, hidden (a part starting with ``.``),
+    ignored by the vault's ``ignore`` setting, with another extension than a
+    note's, or where a file already is.
     """
     root = Path(root)
     text = new_path
@@ -107,6 +109,11 @@ def target_path(root: Path | str, facts: Facts, note: str, new_path: str) -> str
     if any(part.startswith(".") for part in rel.split("/")):
         raise PlanRefused(f"'{rel}' is hidden (a name starting with '.'); zettel does not read "
                           "notes there")
+    ignored = [p for p in load_config(root).ignore
+               if fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p)]
+    if ignored:  # (as zettel.vault.scan ignores them)
+        raise PlanRefused(f"'{rel}' is ignored by the vault's settings ('{ignored[0]}'); the "
+                          "note would no longer be read")
     ext = name.rsplit(".", 1)[1] if "." in name else ""
     if ext.lower() not in facts.extensions:
         if ext and _EXTENSION.fullmatch(ext):
