@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from zettel.core.mentions import Mention
     from zettel.core.resolve import Named
     from zettel.vault.repair import Fix
-    from zettel.vault.sketches import Row
+    from zettel.vault.sketches import Row, Sketches
 
 FIX_HELP = """Find broken and ambiguous links, with their candidates; --apply fixes them.
 
@@ -175,11 +175,13 @@ def mentions(note: str | None, vault: str | None, every: bool, link: bool, pick:
         show_notices(listing[0].warnings)
         sketches, notices = load_sketches(root, listing[1])
         show_notices(notices)
-        rows = sketches.rows()
         if every:
             found = find_all_mentions(root, listing=listing, sketches=sketches)
         else:
-            found = find_mentions(root, _target(rows, note or "", root), sketches=sketches)
+            target = _target(sketches, note or "", root, listing[0].extensions)
+            found = find_mentions(root, target, sketches=sketches)
+    rows = {path: row for path in {m.target for m in found}
+            if (row := sketches.row(path)) is not None}
     places = {_relative(path, root) for path in within}
     numbered = [(n, m) for n, m in enumerate(found, 1) if not places or m.source in places]
     if not link:
@@ -267,39 +269,20 @@ def _report_mentions(numbered: list[tuple[int, Mention]], rows: dict[str, Row], 
     click.echo(f"{count(len(numbered), 'mention')}{about} in {count(notes, 'note')}", err=True)
 
 
-def _target(rows: dict[str, Row], query: str, root: Path) -> Named:
+def _target(sketches: Sketches, query: str, root: Path, extensions: tuple[str, ...]) -> Named:
     """The note NOTE names: by path, id, path, file name, title or alias, as
     `zettel.cli.common.find_note` finds it (which says why when none or several
-    do), looked for in the rows first (no resolver to build for one name)."""
-    from zettel.core.resolve import normalize  # noqa: PLC0415
-
-    found = rows.get(_relative(query, root))
+    do), looked for in the sketches' tables first (no resolver to build)."""
+    found = sketches.row(_relative(query, root))
     if found is not None:
         return found
-    key = normalize(query)
-    bare = normalize(_strip_ext(query.lstrip("/")))
-    steps = (
-        lambda r: r.id is not None and normalize(r.id) == key,
-        lambda r: normalize(_strip_ext(r.path)) == bare,
-        lambda r: normalize(_strip_ext(r.path.rsplit("/", 1)[-1])) == bare,
-        lambda r: normalize(r.title) == key,
-        lambda r: any(normalize(alias) == key for alias in r.aliases),
-    )
-    for step in steps:
-        matches = [row for row in rows.values() if step(row)]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            break
+    _, matches = sketches.named(query, extensions)
+    if len(matches) == 1:
+        return matches[0]
     from zettel.cli.common import find_note  # noqa: PLC0415 - says why, with the resolver
     from zettel.vault.facts import Facts, NoteRow  # noqa: PLC0415
 
+    rows = sketches.rows()
     facts = Facts(root, {p: NoteRow(p, r.title, r.id, (), (), r.aliases) for p, r in rows.items()},
-                  [], [], {})
+                  [], [], {}, extensions=extensions)
     return find_note(facts, query, root)
-
-
-def _strip_ext(path: str) -> str:
-    stem, dot, ext = path.rpartition(".")
-    return stem if dot and stem and "/" not in ext and ext.lower() in ("md", "markdown", "txt") \
-        else path

@@ -275,6 +275,13 @@ class MentionFinder:
             found.append((a, b, name))
         return list(_mentions(source, found))
 
+    def may_hold(self, text: str) -> bool:
+        """Whether ``text`` (a whole file, say) holds a name anywhere: False means
+        no mention can be found in it (a quick look before parsing it)."""
+        folded = fold(text)
+        return any(name.words[0] in folded and name.pattern.search(folded)
+                   for name in self.names)
+
     def _matches(self, folded: str) -> Iterator[tuple[int, int, Name]]:
         if len(self.names) <= _PATTERNS_UP_TO:
             for name in self.names:

@@ -17,25 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zettel.core import fix as fixing
 from zettel.core.linkstyle import LinkStyle, format_link
 from zettel.core.mentions import Mention, MentionFinder, in_table_row, link_label, name_key
 from zettel.core.model import Link, Note, count
-from zettel.core.parse import body_to_file, parse_text
+from zettel.core.parse import body_to_file, decode, parse_bytes, parse_text
 from zettel.core.plan import FileChange, NewFile, Plan, TextEdit
 from zettel.core.resolve import Named, Resolver
-from zettel.core.suggest import Suggester
-from zettel.vault.scan import Vault, open_vault, read_note, scan_folder
+from zettel.vault.scan import Vault, open_vault, read_bytes, scan_folder
 from zettel.vault.sketches import Sketches, load_sketches
-from zettel.vault.stubs import plan_stubs
 from zettel.vault.write import EditRefused, read_for_edit
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the ranking of links (and rapidfuzz) loads for zettel fix only
+    from zettel.core.fix import ContextHit, Ranking
+    from zettel.core.suggest import Suggester
     from zettel.vault.facts import Facts, Listing
 
 #: The notes whose text holds words of a broken link's context (the search layer
 #: gives it: the vault layer may not search).
-ContextSearch = Callable[[Note, Link], Sequence[fixing.ContextHit]]
+ContextSearch = Callable[[Note, Link], "Sequence[ContextHit]"]
 #: A one-word name found in at least this share of the notes (and `COMMON_AT_LEAST`
 #: notes) is a common word: its mentions are flagged ``common``.
 COMMON_SHARE = 0.05
@@ -51,7 +50,7 @@ class Fix:
     source: str
     link: Link
     context: str
-    ranking: fixing.Ranking
+    ranking: Ranking
     replacement: str | None
     edits: tuple[tuple[int, int, str], ...]  # body offsets
 
@@ -80,6 +79,9 @@ def find_fixes(root: Path | str, *, context: ContextSearch | None = None,
     ``context`` adds the notes holding words of a broken link's context, asked
     for the links with no winner only. ``vault``: the vault opened already.
     Raises what `zettel.vault.scan.open_vault` raises."""
+    from zettel.core import fix as fixing  # noqa: PLC0415 - see TYPE_CHECKING above
+    from zettel.core.suggest import Suggester  # noqa: PLC0415
+
     vault = vault or open_vault(Path(root))
     notes, extensions = vault.notes, vault.config.extensions
     by_path = {note.path: note for note in notes}
@@ -105,9 +107,10 @@ def find_fixes(root: Path | str, *, context: ContextSearch | None = None,
     return found
 
 
-def _fix(note: Note, link: Link, ranking: fixing.Ranking, resolver: Resolver,
+def _fix(note: Note, link: Link, ranking: Ranking, resolver: Resolver,
          notes: dict[str, Note], suggester: Suggester) -> Fix:
     """The fix of one link: its edits when it has a winner that a link can reach."""
+    from zettel.core import fix as fixing  # noqa: PLC0415
     edits: tuple[tuple[int, int, str], ...] = ()
     replacement = None
     if ranking.winner is not None:
@@ -127,9 +130,10 @@ def link_edits(note: Note, link: Link, target: str) -> tuple[tuple[int, int, str
     """The body edits giving ``link`` the target ``target``: the target replaced,
     and for a wiki link without label whose name becomes an id or a path, the old
     name as label (`zettel.core.fix.added_label`)."""
+    from zettel.core.fix import added_label  # noqa: PLC0415
     start, end = link.target_span
     edits = [(start, end, target)]
-    label = fixing.added_label(link, target)
+    label = added_label(link, target)
     if label is not None:
         line = note.body[note.body.rfind("\n", 0, start) + 1 : note.body.find("\n", start)]
         bar = "\\|" if in_table_row(line) else "|"
@@ -154,6 +158,8 @@ def plan_fix(root: Path | str, *, apply_rule: bool = True, create_stubs: bool = 
     broken link with no candidate that names a note nobody wrote yet. The links
     left as they are, for a person, are the plan's warnings. ``fixes``: those
     `find_fixes` found already (in ``vault``, opened already)."""
+    from zettel.vault.stubs import plan_stubs  # noqa: PLC0415 - PyYAML, to write notes
+
     root = Path(root)
     if fixes is None or (create_stubs and vault is None):
         vault = vault or open_vault(root)
@@ -210,10 +216,6 @@ def _changes(root: Path, chosen: Sequence[Fix]) -> tuple[list[FileChange], list[
 # -- mentions
 
 
-def _names(target: Named) -> list[str]:
-    return [target.title, *target.aliases]
-
-
 def find_mentions(root: Path | str, note: Named, *,
                   sketches: Sketches | None = None) -> list[Mention]:
     """The unlinked mentions of ``note`` (its title and aliases) in the other notes
@@ -224,20 +226,19 @@ def find_mentions(root: Path | str, note: Named, *,
     if sketches is None:
         sketches, _ = load_sketches(root)
     finder = MentionFinder([note])
-    shared = _shared_names(sketches, note)
+    shared = {name.key for name in finder.names if sketches.shared(name.key)}
     common = _common(sketches, finder)
     found = []
     for path in sketches.candidates(name.words for name in finder.names):
-        if path != note.path:
-            found += finder.find(read_note(root, path))
+        if path == note.path:
+            continue
+        try:
+            data = read_bytes(root, path)
+        except OSError:
+            continue  # unreadable: `zettel check` says so
+        if finder.may_hold(decode(data)[0]):
+            found += finder.find(parse_bytes(path, data))
     return [_flagged(m, shared, common) for m in found]
-
-
-def _shared_names(sketches: Sketches, note: Named) -> set[str]:
-    """The name keys of ``note`` that another note has too."""
-    keys = {name_key(name) for name in _names(note)}
-    return {key for row in sketches.rows().values() if row.path != note.path
-            for key in map(name_key, _names(row)) if key in keys}
 
 
 def _common(sketches: Sketches, finder: MentionFinder) -> set[str]:

@@ -7,45 +7,61 @@ taken from the text that can hold a mention (code, links, URLs, tags left
 out), plus the hashes of its distinct words. A name is looked for only in the
 notes whose sketch may hold its word (a one-word name) or every pair of its
 adjacent words: a note that mentions it always passes; a few others pass by
-chance (about one in 400 for a two-word name) and are read for nothing. The
+chance (about one in 300 for a two-word name) and are read for nothing. The
 distinct words tell how many notes hold a word (`Sketches.notes_with`): for
 ``common`` names, and for the rare words of a broken link's context.
 
 Sketches are kept per file, by size and mtime like the parse cache: only the
 notes added or changed since the last run are read (all of them, through the
-parse cache, the first time). The memo is stored as a few columns (the filters
-of all notes as one string of bytes), so loading it costs little more than
-reading it; it is rebuilt when missing or unreadable, and used only in the
+parse cache, the first time). The memo is a few strings of bytes: the filters
+of all notes, grouped by size (`SIZES`) so that a name is tested against all
+the filters of a size at once; the id, title and aliases of each note (a line
+of JSON, read when asked for); the tables to find a note by name and to count
+words, unpickled when first asked for. Loading it costs little more than
+reading it. It is rebuilt when missing or unreadable, and used only in the
 folder that wrote it (`zettel.vault.cache`).
 """
 
 from __future__ import annotations
 
+import json
+import pickle
+import sys
 import time
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from zettel.core.mentions import mention_text, words
+from zettel.core.mentions import mention_text, name_key, words
 from zettel.core.model import Note
 from zettel.core.perf import paused_gc
+from zettel.core.resolve import normalize
 from zettel.vault import cache
 from zettel.vault.scan import FileEntry, open_vault, read_note, scan_folder
 
 MEMO_FILE = "sketches.pickle"
 #: Bumped when what a sketch holds, or how, changes (an older memo is rebuilt).
-VERSION = "sketches/2"
-#: Bits of the filter per word or pair of words, and bits set for each: about one
-#: false pass in 400 per pair looked for.
+VERSION = "sketches/7"
+#: Bits of the filter per word or pair of words, and bits set for each (in one
+#: 64-bit block of the filter, chosen by a hash): about one false pass in 300 per
+#: pair looked for.
 BITS_PER_TERM = 16
 HASHES = 4
-_MIN_BITS = 256
+#: The sizes of filters, in bits: 256, then each about 1.19 times the one before,
+#: in whole 64-bit words (a filter is the first size with `BITS_PER_TERM` per term).
+SIZES = tuple(sorted({-(-int(256 * 2 ** (k / 4)) // 64) * 64 for k in range(84)}))
 #: Above this many notes to (re)sketch, they are taken from the parse cache.
 _BULK = 200
 _HASHED_UP_TO = 500_000
 _hashed: dict[str, tuple[int, int]] = {}
+_SIZE_MTIME, _PATH = itemgetter(1, 2), itemgetter(0)  # of a FileEntry
+#: For each bit of a byte, the table turning a byte into 1 when it has that bit, else 0.
+_HAS_BIT = {1 << b: bytes(int(bool(x & (1 << b))) for x in range(256)) for b in range(8)}
 
 
 class Row(NamedTuple):
@@ -57,28 +73,44 @@ class Row(NamedTuple):
     aliases: tuple[str, ...]
 
 
+class Sketch(NamedTuple):
+    """One note's filter and the hashes of its distinct words (``array('I')``)."""
+
+    bloom: bytes
+    words: bytes
+
+
 def _hash(term: str) -> tuple[int, int]:
-    """Two hashes of a term (the same in every process), remembered."""
+    """Where a term goes in a filter (the same in every process), remembered: a
+    hash choosing its 64-bit block, and the `HASHES` bits it sets in the block."""
     found = _hashed.get(term)
     if found is None:
         if len(_hashed) >= _HASHED_UP_TO:
             _hashed.clear()
         data = term.encode("utf-8", "surrogatepass")
-        found = _hashed[term] = (zlib.crc32(data), zlib.crc32(data, 0x9E3779B9) | 1)
+        second = zlib.crc32(data, 0x9E3779B9)
+        mask = 0
+        for i in range(HASHES):
+            mask |= 1 << ((second >> (6 * i)) & 63)
+        found = _hashed[term] = (zlib.crc32(data), mask)
     return found
 
 
-def _bits_for(count: int) -> int:
-    bits = _MIN_BITS
-    while bits < count * BITS_PER_TERM:
-        bits *= 2
-    return bits
+def _size_for(count: int) -> int:
+    return SIZES[min(bisect_left(SIZES, count * BITS_PER_TERM), len(SIZES) - 1)]
 
 
-def _positions(term: str, bits: int) -> Iterator[int]:
-    first, step = _hash(term)
-    mask = bits - 1
-    return ((first + i * step) & mask for i in range(HASHES))
+def _places(terms: Iterable[str], bits: int) -> list[tuple[int, int]]:
+    """The (byte, bit) a filter of ``bits`` bits has set when it holds ``terms``."""
+    found = set()
+    for term in terms:
+        block, mask = _hash(term)
+        base = (block % (bits // 64)) * 64
+        for bit in range(64):
+            if mask >> bit & 1:
+                at = base + bit
+                found.add((at >> 3, 1 << (at & 7)))
+    return sorted(found)
 
 
 def name_terms(name_words: Sequence[str]) -> set[str]:
@@ -89,133 +121,186 @@ def name_terms(name_words: Sequence[str]) -> set[str]:
     return {f"{a} {b}" for a, b in zip(name_words, name_words[1:], strict=False)}
 
 
-def sketch(note: Note) -> tuple[bytes, bytes]:
-    """A note's filter and the hashes of its distinct words (``array('I')``)."""
+def sketch(note: Note) -> Sketch:
+    """The sketch of ``note`` (see the module doc)."""
     found = words(mention_text(note, code=True))
     distinct = set(found)
     terms = distinct | {f"{a} {b}" for a, b in zip(found, found[1:], strict=False)}
-    bits = _bits_for(len(terms))
-    buffer = bytearray(bits // 8)
-    mask = bits - 1
+    blocks = _size_for(len(terms)) // 64
+    filled = [0] * blocks
     for term in terms:
-        first, step = _hash(term)
-        for i in range(HASHES):
-            at = (first + i * step) & mask
-            buffer[at >> 3] |= 1 << (at & 7)
-    return bytes(buffer), array("I", sorted({_hash(word)[0] for word in distinct})).tobytes()
+        block, mask = _hashed.get(term) or _hash(term)
+        filled[block % blocks] |= mask
+    bloom = array("Q", filled)
+    if sys.byteorder == "big":
+        bloom.byteswap()  # bit b of a block is bit b % 8 of its byte b // 8
+    hashes = array("I", sorted({_hash(word)[0] for word in distinct}))
+    return Sketch(bloom.tobytes(), hashes.tobytes())
 
 
-class _Columns(NamedTuple):
-    """The memo: a row per note, in path order, as columns."""
+class _Memo(NamedTuple):
+    """What is saved: a row per note, in the listing's (path) order."""
 
     paths: list[str]
-    stats: array[int]  # size, mtime of each note, one after the other
-    rows: list[tuple[str | None, str, tuple[str, ...]]]  # id, title, aliases
-    blooms: bytes  # every filter, one after the other
-    bloom_at: array[int]  # where each filter starts (and the end, last)
-    words: bytes  # every note's word hashes
-    words_at: array[int]
-    counts: dict[int, int]  # word hash: notes holding it
+    stats: bytes  # array('q'): size and mtime of each note
+    rows: bytes  # a line of JSON per note: [id, title, aliases]
+    rows_at: bytes  # array('I'): where each line starts, and the end
+    classes: list[tuple[int, bytes, bytes]]  # bytes a filter, its rows (array 'I'), filters
+    words: bytes  # every note's word hashes, one after the other
+    words_at: bytes  # array('I')
+    shared: list[str]  # the names several notes have (`zettel.core.mentions.name_key`)
+    counts: bytes  # pickled: notes holding each word (by hash)
+    ids: bytes  # pickled: rows by id
+    names: bytes  # pickled: rows by title, by alias
 
 
-def _columns(saved: Any) -> _Columns | None:
+def _memo(saved: Any) -> _Memo | None:
     """The memo as saved, if it has the shape written (else it is rebuilt)."""
     try:
-        paths, stats, rows, blooms, bloom_at, found, words_at, counts = saved
-        columns = _Columns(paths, array("q", stats), rows, blooms, array("I", bloom_at), found,
-                           array("I", words_at), counts)
+        memo = _Memo(*saved)
+        n = len(memo.paths)
+        if not (isinstance(memo.paths, list) and len(memo.stats) == 16 * n
+                and len(array("I", memo.rows_at)) == n + 1
+                and len(array("I", memo.words_at)) == n + 1
+                and sum(len(rows) for _, rows, _ in memo.classes) == 4 * n
+                and all(width > 0 and len(blob) == width * len(rows) // 4
+                        for width, rows, blob in memo.classes)
+                and all(isinstance(x, bytes) for x in (memo.stats, memo.rows, memo.words,
+                                                       memo.counts, memo.ids, memo.names))):
+            return None
     except (TypeError, ValueError):
         return None
-    n = len(columns.paths)
-    if not (isinstance(paths, list) and isinstance(rows, list) and len(rows) == n
-            and len(columns.stats) == 2 * n and len(columns.bloom_at) == n + 1
-            and len(columns.words_at) == n + 1 and isinstance(counts, dict)
-            and isinstance(blooms, bytes) and isinstance(found, bytes)
-            and (n == 0 or (columns.bloom_at[-1] == len(blooms)
-                            and columns.words_at[-1] == len(found)))):
-        return None
-    return columns
+    return memo
 
 
 class Sketches:
     """The sketches of every note of a vault (see the module doc)."""
 
-    def __init__(self, columns: _Columns) -> None:
-        self._c = columns
+    def __init__(self, memo: _Memo) -> None:
+        self._m = memo
+        self._rows_at = array("I", memo.rows_at)
         self._where: dict[str, int] | None = None
+        self._tables: dict[str, Any] = {}
+        self._shared = frozenset(memo.shared)
 
     def __len__(self) -> int:
-        return len(self._c.paths)
+        return len(self._m.paths)
+
+    def _index(self, path: str) -> int | None:
+        if self._where is None:
+            self._where = {p: i for i, p in enumerate(self._m.paths)}
+        return self._where.get(path)
+
+    def _row(self, i: int) -> Row:
+        note_id, title, aliases = json.loads(self._m.rows[self._rows_at[i]:self._rows_at[i + 1]])
+        return Row(self._m.paths[i], note_id, title, tuple(aliases))
+
+    def row(self, path: str) -> Row | None:
+        """The note at ``path`` (its id, title and aliases), None if there is none."""
+        i = self._index(path)
+        return None if i is None else self._row(i)
 
     def rows(self) -> dict[str, Row]:
         """Every note's path, id, title and aliases, by path."""
-        return {path: Row(path, *row) for path, row in zip(self._c.paths, self._c.rows,
-                                                           strict=True)}
+        return {row.path: row for row in map(self._row, range(len(self)))}
+
+    def _table(self, name: str) -> Any:
+        """A table of the memo (`_Memo.counts`, ``ids``, ``names``), unpickled
+        when first asked for; empty when damaged (the memo is only a cache)."""
+        found = self._tables.get(name)
+        if found is None:
+            try:
+                found = cache.safe_loads(getattr(self._m, name))
+            except Exception:  # noqa: BLE001 - any damage: no table
+                found = None
+            if not (isinstance(found, dict) or (isinstance(found, tuple) and len(found) == 2
+                                                and all(isinstance(t, dict) for t in found))):
+                found = {} if name != "names" else ({}, {})
+            self._tables[name] = found
+        return found
 
     def notes_with(self, word: str) -> int:
         """How many notes hold the (folded) word in their text (or about as many:
         two words may share a hash)."""
-        return self._c.counts.get(_hash(word)[0], 0)
+        return int(self._table("counts").get(_hash(word)[0], 0))
+
+    def shared(self, key: str) -> bool:
+        """Whether several notes have the name ``key`` (`zettel.core.mentions.name_key`)."""
+        return key in self._shared
+
+    def named(self, query: str, extensions: Sequence[str]) -> tuple[str | None, list[Row]]:
+        """The notes a link target ``query`` names, by the first step of
+        resolution (`zettel.core.resolve`: id, path, file name, title, alias)
+        that finds any, and that step; (None, []) when none does."""
+        key, bare = normalize(query), normalize(_strip(query.lstrip("/"), extensions))
+        for step, found in self._steps(key, bare, extensions):
+            rows = [i for i in ([found] if isinstance(found, int) else found or ())
+                    if isinstance(i, int) and 0 <= i < len(self)]
+            if rows:
+                return step, [self._row(i) for i in rows]
+        return None, []
+
+    def _steps(self, key: str, bare: str, extensions: Sequence[str]) -> Iterator[tuple[str, Any]]:
+        yield "id", self._table("ids").get(key)
+        paths = [normalize(_strip(p, extensions)) for p in self._m.paths]
+        yield "path", [i for i, p in enumerate(paths) if p == bare]
+        yield "stem", [i for i, p in enumerate(paths) if p.rsplit("/", 1)[-1] == bare]
+        titles, aliases = self._table("names")
+        yield "title", titles.get(key)
+        yield "alias", aliases.get(key)
 
     def holds(self, path: str, word: str) -> bool:
         """Whether the note at ``path`` may hold the (folded) word in its text."""
-        if self._where is None:
-            self._where = {p: i for i, p in enumerate(self._c.paths)}
-        i = self._where.get(path)
+        i = self._index(path)
         if i is None:
             return False
-        start, end = self._c.bloom_at[i], self._c.bloom_at[i + 1]
-        return all(self._c.blooms[start + byte] & bit
-                   for byte, bit in _places([word], (end - start) * 8))
+        bloom = self._bloom(i)
+        return all(bloom[byte] & bit for byte, bit in _places([word], len(bloom) * 8))
+
+    def _bloom(self, i: int) -> bytes:
+        for width, rows, blob in self._m.classes:
+            found = array("I", rows)
+            if i in found:
+                at = found.index(i) * width
+                return blob[at : at + width]
+        return b""
 
     def candidates(self, names: Iterable[Sequence[str]]) -> list[str]:
         """The notes whose text may hold one of the names (each given by its
-        folded words), in path order."""
+        folded words), in path order: each name is tested against all the
+        filters of a size at once (a column of bytes per bit tested)."""
         wanted = [name_terms(found) for found in names if found]
-        blooms, at = self._c.blooms, self._c.bloom_at
-        places: dict[int, list[list[tuple[int, int]]]] = {}  # size: bytes and bits to test
-        found = []
-        for i, path in enumerate(self._c.paths):
-            start = at[i]
-            size = at[i + 1] - start
-            tests = places.get(size)
-            if tests is None:
-                tests = places[size] = [_places(terms, size * 8) for terms in wanted]
-            for test in tests:
-                for byte, bit in test:
-                    if not blooms[start + byte] & bit:
+        hits: set[int] = set()
+        for width, rows, blob in self._m.classes:
+            count = len(blob) // width
+            for terms in wanted:
+                passed = -1
+                for byte, bit in _places(terms, width * 8):
+                    passed &= int.from_bytes(blob[byte::width].translate(_HAS_BIT[bit]),
+                                             "little")
+                    if not passed:
                         break
-                else:
-                    found.append(path)
-                    break
-        return found
+                if passed > 0:
+                    column, numbers = passed.to_bytes(count, "little"), array("I", rows)
+                    at = column.find(1)
+                    while at != -1:
+                        hits.add(numbers[at])
+                        at = column.find(1, at + 1)
+        return [self._m.paths[i] for i in sorted(hits)]
+
+    def stored(self) -> Iterator[tuple[int, Sketch]]:
+        """Every note's row number and sketch, as stored."""
+        words_at = array("I", self._m.words_at)
+        for width, rows, blob in self._m.classes:
+            for j, i in enumerate(array("I", rows)):
+                yield i, Sketch(blob[j * width : (j + 1) * width],
+                                self._m.words[words_at[i] : words_at[i + 1]])
 
 
-def _places(terms: Iterable[str], bits: int) -> list[tuple[int, int]]:
-    """The (byte, bit mask) a filter of ``bits`` bits has set when it holds ``terms``."""
-    return sorted({(at >> 3, 1 << (at & 7)) for term in terms for at in _positions(term, bits)})
-
-
-def _slices(blob: bytes, at: array[int]) -> list[bytes]:
-    return [blob[at[i] : at[i + 1]] for i in range(len(at) - 1)]
-
-
-def _count(counts: dict[int, int], hashes: bytes, by: int) -> None:
-    for value in array("I", hashes):
-        left = counts.get(value, 0) + by
-        if left > 0:
-            counts[value] = left
-        else:
-            counts.pop(value, None)
-
-
-def _offsets(pieces: list[bytes]) -> array[int]:
-    at = array("I", [0])
-    total = 0
-    for piece in pieces:
-        total += len(piece)
-        at.append(total)
-    return at
+def _strip(path: str, extensions: Sequence[str]) -> str:
+    """``path`` without a note extension (as resolution compares paths)."""
+    stem, dot, ext = path.rpartition(".")
+    return stem if dot and stem and ext.lower() in extensions else path
 
 
 def load_sketches(root: Path | str, listing: Sequence[FileEntry] | None = None
@@ -228,65 +313,111 @@ def load_sketches(root: Path | str, listing: Sequence[FileEntry] | None = None
     if listing is None:
         listing = scan_folder(root)[1]
     with paused_gc():
-        saved = _columns(cache.load_memo(root, MEMO_FILE, VERSION))
-        if saved is not None and len(saved.paths) == len(listing) and all(
-                entry.path == path and entry.size == saved.stats[2 * i]
-                and entry.mtime_ns == saved.stats[2 * i + 1]
-                for i, (entry, path) in enumerate(zip(listing, saved.paths, strict=True))):
+        saved = _memo(cache.load_memo(root, MEMO_FILE, VERSION))
+        stats = array("q", chain.from_iterable(map(_SIZE_MTIME, listing))).tobytes()
+        if saved is not None and saved.stats == stats and saved.paths == list(
+                map(_PATH, listing)):
             return Sketches(saved), ()
-        columns = _update(root, saved, listing, started_ns)
-    c = columns
-    notice = cache.save_memo(root, MEMO_FILE, VERSION, (
-        c.paths, c.stats.tobytes(), c.rows, c.blooms, c.bloom_at.tobytes(), c.words,
-        c.words_at.tobytes(), c.counts))
-    return Sketches(columns), (notice,) if notice else ()
+        memo = _update(root, Sketches(saved) if saved else None, listing, started_ns)
+    notice = cache.save_memo(root, MEMO_FILE, VERSION, tuple(memo))
+    return Sketches(memo), (notice,) if notice else ()
 
 
-def _update(root: Path, saved: _Columns | None, listing: Sequence[FileEntry],
-            started_ns: int) -> _Columns:
-    """The columns for ``listing``: the saved ones kept where the file did not
-    change, the others sketched again."""
-    old: dict[str, int] = {}
+def _update(root: Path, saved: Sketches | None, listing: Sequence[FileEntry],
+            started_ns: int) -> _Memo:
+    """The memo for ``listing``: the saved sketches kept where the file did not
+    change, the others made again."""
+    kept: dict[str, tuple[Row, Sketch]] = {}
     counts: dict[int, int] = {}
-    blooms: list[bytes] = []
-    found: list[bytes] = []
     if saved is not None:
-        old = {path: i for i, path in enumerate(saved.paths)}
-        blooms, found, counts = (_slices(saved.blooms, saved.bloom_at),
-                                 _slices(saved.words, saved.words_at), saved.counts)
-    keep: list[int | None] = []
+        counts = dict(saved._table("counts"))
+        old = saved._m
+        now = {e.path: (e.size, e.mtime_ns) for e in listing}
+        stats = array("q", old.stats)
+        for i, found in saved.stored():
+            path = old.paths[i]
+            if now.get(path) == (stats[2 * i], stats[2 * i + 1]) and stats[2 * i] >= 0:
+                kept[path] = (saved._row(i), found)
+            else:
+                _count(counts, found.words, -1)
+    stale = [e for e in listing if e.path not in kept]
+    notes: list[tuple[Row, Sketch, int]] = []
+    made = iter(_read(root, stale))
     for entry in listing:
-        i = old.pop(entry.path, None)
-        if i is not None and (saved is None or entry.size < 0 or (entry.size, entry.mtime_ns) != (
-                saved.stats[2 * i], saved.stats[2 * i + 1])):
-            _count(counts, found[i], -1)
-            i = None
-        keep.append(i)
-    for i in old.values():  # removed since
-        _count(counts, found[i], -1)
-    stale = [entry for entry, i in zip(listing, keep, strict=True) if i is None]
-    fresh = iter(_read(root, stale))
-    columns = _Columns([], array("q"), [], b"", array("I"), b"", array("I"), counts)
-    new_blooms: list[bytes] = []
-    new_words: list[bytes] = []
-    for entry, i in zip(listing, keep, strict=True):
-        columns.paths.append(entry.path)
-        if i is not None and saved is not None:
-            columns.stats.extend((entry.size, entry.mtime_ns))
-            columns.rows.append(saved.rows[i])
-            new_blooms.append(blooms[i])
-            new_words.append(found[i])
+        if entry.path in kept:
+            row, found = kept[entry.path]
+            notes.append((row, found, entry.size))
             continue
-        note = next(fresh)
-        bloom, hashes = sketch(note)
-        _count(counts, hashes, 1)
-        columns.stats.extend((cache.racy_size(entry.size, entry.mtime_ns, started_ns),
-                              entry.mtime_ns))
-        columns.rows.append((note.id, note.title, note.aliases))
-        new_blooms.append(bloom)
-        new_words.append(hashes)
-    return columns._replace(blooms=b"".join(new_blooms), bloom_at=_offsets(new_blooms),
-                            words=b"".join(new_words), words_at=_offsets(new_words))
+        note = next(made)
+        found = sketch(note)
+        _count(counts, found.words, 1)
+        notes.append((Row(entry.path, note.id, note.title, note.aliases), found,
+                      cache.racy_size(entry.size, entry.mtime_ns, started_ns)))
+    return _pack(listing, notes, counts)
+
+
+def _pack(listing: Sequence[FileEntry], notes: list[tuple[Row, Sketch, int]],
+          counts: dict[int, int]) -> _Memo:
+    """The memo of ``notes`` (row, sketch, size to record) of ``listing``."""
+    lines = [json.dumps([r.id, r.title, list(r.aliases)]).encode() for r, _, _ in notes]
+    by_width: dict[int, tuple[array[int], list[bytes]]] = {}
+    for i, (_, found, _) in enumerate(notes):
+        rows, blooms = by_width.setdefault(len(found.bloom), (array("I"), []))
+        rows.append(i)
+        blooms.append(found.bloom)
+    ids: dict[str, Any] = {}
+    titles: dict[str, Any] = {}
+    aliases: dict[str, Any] = {}
+    names: dict[str, int] = {}
+    for i, (row, _, _) in enumerate(notes):
+        if row.id:
+            _file(ids, normalize(row.id), i)
+        _file(titles, normalize(row.title), i)
+        for alias in dict.fromkeys(map(normalize, row.aliases)):
+            _file(aliases, alias, i)
+        for key in {name_key(name) for name in (row.title, *row.aliases)}:
+            names[key] = names.get(key, 0) + 1
+    return _Memo(
+        [e.path for e in listing],
+        array("q", [n for e, (_, _, size) in zip(listing, notes, strict=True)
+                    for n in (size, e.mtime_ns)]).tobytes(),
+        b"".join(lines), _offsets(lines),
+        [(width, rows.tobytes(), b"".join(blooms))
+         for width, (rows, blooms) in sorted(by_width.items())],
+        b"".join(found.words for _, found, _ in notes),
+        _offsets([found.words for _, found, _ in notes]),
+        sorted(key for key, n in names.items() if n > 1),
+        pickle.dumps(counts, protocol=5), pickle.dumps(ids, protocol=5),
+        pickle.dumps((titles, aliases), protocol=5))
+
+
+def _offsets(pieces: list[bytes]) -> bytes:
+    at = array("I", [0])
+    total = 0
+    for piece in pieces:
+        total += len(piece)
+        at.append(total)
+    return at.tobytes()
+
+
+def _file(table: dict[str, Any], key: str, row: int) -> None:
+    """File ``row`` under ``key``: an int while it is the only one (quick to load)."""
+    found = table.get(key)
+    if found is None:
+        table[key] = row
+    elif isinstance(found, int):
+        table[key] = [found, row]
+    else:
+        found.append(row)
+
+
+def _count(counts: dict[int, int], hashes: bytes, by: int) -> None:
+    for value in array("I", hashes):
+        left = counts.get(value, 0) + by
+        if left > 0:
+            counts[value] = left
+        else:
+            counts.pop(value, None)
 
 
 def _read(root: Path, stale: list[FileEntry]) -> Iterator[Note]:
