@@ -13,9 +13,11 @@ from zettel.cli.common import UsageProblem
 @click.option("--vault", "vault", type=click.Path(path_type=Path), default=None,
               help="Serve this vault only (default: the workspace folder of each file, or the "
                    "nearest folder above it holding .zettel/).")
+@click.option("--log", "log", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write what the server does to this file (to report a problem).")
 @click.option("--stdio", is_flag=True, hidden=True,
               help="Talk over stdin and stdout (always; some editors pass it).")
-def lsp(vault: Path | None, stdio: bool) -> None:
+def lsp(vault: Path | None, log: Path | None, stdio: bool) -> None:
     """Run the language server over stdin and stdout (an editor starts it).
 
     Completion of links after [[ (notes by title, alias, id, path), hover,
@@ -29,4 +31,9 @@ def lsp(vault: Path | None, stdio: bool) -> None:
                            else f"vault '{vault}' does not exist")
     from zettel.lsp.server import serve  # noqa: PLC0415 - pygls loads only for the server
 
+    if log is not None:
+        import logging  # noqa: PLC0415
+
+        logging.basicConfig(filename=log, level=logging.DEBUG,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
     serve(vault.resolve() if vault is not None else None)

@@ -22,7 +22,7 @@ from zettel.lsp.positions import LineIndex
 from zettel.lsp.state import VaultState
 from zettel.lsp.workspace import Buffer, Workspace
 
-_TITLE = re.compile(r"^[ \t]*title[ \t]*:[ \t]*(['\"]?)(.*?)\1[ \t]*(?:#.*)?$")
+_TITLE = re.compile(r"[ \t]*title[ \t]*:[ \t]*(['\"]?)(.*?)\1[ \t]*(?:#.*)?$")
 _H1 = re.compile(r"^#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
 
 

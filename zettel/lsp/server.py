@@ -102,7 +102,10 @@ class ZettelServer(LanguageServer):
             logger.info("%s", message)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Errors go to the editor's log, not to pop-ups (a request gets its error too)."""
+        """Errors go to the editor's log, not to pop-ups (a request gets its error too;
+        a refusal, `RequestFailed`, was already said to the person)."""
+        if isinstance(error, RequestFailed):
+            return
         self.log(f"zettel lsp: {type(error).__name__}: {error}", types.MessageType.Error)
 
     def publish(self, buffer: Buffer) -> None:
@@ -118,10 +121,16 @@ class ZettelServer(LanguageServer):
                 self.publish(buffer)
 
     def disk_changed(self, changes: list[Change]) -> None:
-        """Files changed on disk (from the editor or the server's own watcher)."""
-        touched = self.space.disk_changed(changes)
-        if touched:
-            self.republish(touched)
+        """Files changed on disk (from the editor or the server's own watcher); a
+        failure is logged, and the next change is followed."""
+        try:
+            touched = self.space.disk_changed(changes)
+            if touched:
+                self.republish(touched)
+        except Exception as err:  # noqa: BLE001 - never stop following the disk
+            logger.exception("following changes on disk")
+            self.log(f"zettel: following changes on disk failed: {type(err).__name__}: {err}",
+                     types.MessageType.Error)
 
     def buffer(self, uri: str) -> Buffer:
         """The open document ``uri`` (an error for a document the editor did not open)."""

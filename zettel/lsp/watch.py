@@ -93,17 +93,23 @@ class Watcher:
 
         stop = self._stop
         assert stop is not None
+        gone = False
         while not stop.is_set():
             if not root.is_dir():
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), POLL)
-                if root.is_dir():
-                    self.server.disk_changed([(root, True)])
+                if not gone:
+                    gone = True
+                    self.server.disk_changed([(root, False)])
+                await _pause(stop)
                 continue
+            if gone:  # it came back: read it again
+                gone = False
+                self.server.disk_changed([(root, True)])
+            logger.debug("watching %s", root)
             try:
                 async for changes in awatch(root, watch_filter=lambda _, p: wanted(root, p),
                                             debounce=DEBOUNCE, step=STEP, rust_timeout=TIMEOUT,
                                             stop_event=stop, recursive=True):
+                    logger.debug("changes in %s: %s", root, changes)
                     self.server.disk_changed(
                         [(Path(path), kind != Change.deleted) for kind, path in changes])
                     if not root.is_dir():
@@ -111,6 +117,12 @@ class Watcher:
             except Exception as err:  # noqa: BLE001 - a watcher that fails is logged
                 self.server.log(f"zettel: watching '{root}' stopped ({err}); trying again")
             if not root.is_dir():
+                gone = True
                 self.server.disk_changed([(root, False)])
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), POLL)
+            await _pause(stop)
+
+
+async def _pause(stop: asyncio.Event) -> None:
+    """Wait `POLL` seconds, or until the server stops."""
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), POLL)

@@ -184,9 +184,13 @@ class Workspace:
         except (VaultError, ConfigError, UnsafeStateDir, OSError) as err:
             state.clear(str(err))
             self.log(f"zettel: vault '{state.root}' cannot be read: {err}")
-            return
+            notices = ()
         for notice in notices:
             self.log(f"zettel: {notice}")
+        self._keep_buffers(state)
+
+    def _keep_buffers(self, state: VaultState) -> None:
+        """Put the open buffers' notes back in ``state`` (read again, or emptied)."""
         for buffer in self.buffers.values():
             if buffer.vault is state and buffer.rel is not None:
                 state.put(buffer.note)
@@ -312,6 +316,7 @@ class Workspace:
         elif state.error is None:
             state.clear(f"vault '{state.root}' does not exist any more")
             self.log(f"zettel: {state.error}; its notes are no longer served")
+            self._keep_buffers(state)
 
     def _file_changed(self, state: VaultState, rel: str, exists: bool) -> bool:
         if state.error is not None:
