@@ -25,6 +25,14 @@ def app_on(vault: Path) -> ZettelApp:
 async def ready(pilot: Pilot[None]) -> None:
     app: ZettelApp = pilot.app  # type: ignore[assignment]
     await settle(pilot, app)
+    await mentions_found(pilot)
+
+
+async def mentions_found(pilot: Pilot[None]) -> None:
+    """Wait until the Mentions panel lists the mentions of the note shown."""
+    title = pilot.app.screen_stack[0].query_one("#mentions-title")
+    await wait_until(pilot, lambda: "(" in str(title.render()), "the mentions listed")
+    await pilot.pause()
 
 
 def test_main_screen(snap_compare, sample_vault: Path) -> None:  # type: ignore[no-untyped-def]
@@ -36,6 +44,7 @@ def test_note_with_backlinks(snap_compare, sample_vault: Path) -> None:  # type:
         await ready(pilot)
         pilot.app.open_note(ZETTELKASTEN)  # type: ignore[attr-defined]
         await pilot.pause()
+        await mentions_found(pilot)
 
     assert snap_compare(app_on(sample_vault), terminal_size=SIZE, run_before=open_it)
 
@@ -68,5 +77,6 @@ def test_note_in_the_light_theme(snap_compare, sample_vault: Path) -> None:  # t
         pilot.app.theme = "textual-light"
         pilot.app.open_note(ZETTELKASTEN)  # type: ignore[attr-defined]
         await pilot.pause()
+        await mentions_found(pilot)
 
     assert snap_compare(app_on(sample_vault), terminal_size=SIZE, run_before=light)

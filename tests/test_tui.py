@@ -367,7 +367,10 @@ async def test_problems_screen_jumps_to_the_note(sample_vault: Path) -> None:
         summary = shown(app, "#problems-summary")
         assert "broken-link 1  ambiguous-link 0  duplicate-id 0  yaml-error 0  orphan 1  " \
             "isolated 0" in summary
-        await pilot.press("enter")
+        await pilot.press("enter")  # a broken link: the ways to fix it, the last opens it
+        await wait_until(pilot, lambda: options(app, "#fix-choices"), "the choices")
+        assert options(app, "#fix-choices")[-1].startswith("Open the note at the link")
+        await pilot.press("end", "enter")
         await pilot.pause()
         assert app.history.current == HYPERTEXT
 

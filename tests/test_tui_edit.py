@@ -24,6 +24,7 @@ from test_tui import (
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 import zettel.tui.edit_screens
 import zettel.tui.mention_list
@@ -31,11 +32,13 @@ from zettel.core.plan import FileChange, Plan
 from zettel.tui.app import ZettelApp
 from zettel.tui.edit_screens import (
     ConfirmPlanScreen,
+    FixScreen,
     MoveScreen,
     PlanScreen,
     RetitleScreen,
     Values,
 )
+from zettel.tui.screens import ProblemsScreen
 from zettel.vault.scan import content_digest
 
 
@@ -261,3 +264,140 @@ async def test_help_lists_the_editing_keys(sample_vault: Path) -> None:
             assert any(row.search(line) for line in lines), f"{owner}: {binding.key} {what!r}"
         for where in ("Mentions (below the note)", "Rename, retitle (R, T)", "Undo (u)"):
             assert any(where in line for line in lines), where
+
+
+AHRENS = "people/20240108103000.md"  # named as text in Fleeting notes and the reading list
+FLEETING = "20240106091000.md"
+
+
+def mentions_title(app: ZettelApp) -> str:
+    return shown(app, "#mentions-title")
+
+
+async def test_mentions_panel_lists_and_links_a_mention(sample_vault: Path) -> None:
+    fleeting = (sample_vault / FLEETING).read_bytes()
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        app.open_note(AHRENS)
+        await wait_until(pilot, lambda: mentions_title(app) == "Mentions (2)", "the mentions")
+        listed = options(app, "#mentions")
+        assert listed[0].startswith("Fleeting notes:12\n") and "Sönke Ahrens" in listed[0]
+        assert listed[1].startswith("Reading list:5\n")
+        assert shown(app, "#backlinks-title") == "Backlinks (1)"  # How to Take Smart Notes
+        mentions = app.query_one("#mentions")
+        mentions.focus()
+        await pilot.press("home", "l")  # link the first: in Fleeting notes
+        await wait_until(pilot, lambda: mentions_title(app) == "Mentions (1)" and
+                         app.search_ready.is_set(), "the mention linked")
+        assert "link 1 mention of 'Sönke Ahrens'" in notices(app)
+        assert "[[20240108103000|Sönke Ahrens]] describes them" in \
+            (sample_vault / FLEETING).read_text()
+        assert shown(app, "#backlinks-title") == "Backlinks (2)"
+        assert any(o.startswith("Fleeting notes\n") for o in options(app, "#backlinks"))
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPlanScreen), "the undo")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: mentions_title(app) == "Mentions (2)", "undone")
+    assert (sample_vault / FLEETING).read_bytes() == fleeting
+
+
+async def test_link_every_mention(sample_vault: Path) -> None:
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        app.open_note(AHRENS)
+        await wait_until(pilot, lambda: mentions_title(app) == "Mentions (2)", "the mentions")
+        app.query_one("#mentions").focus()
+        await pilot.press("L")
+        await wait_until(pilot, lambda: mentions_title(app) == "Mentions (0)", "all linked")
+        assert shown(app, "#backlinks-title") == "Backlinks (3)"
+        assert "see [[Niklas Luhmann]]" in (sample_vault / READING).read_text()  # untouched
+        assert "- [[How to Take Smart Notes]], [[20240108103000|Sönke Ahrens]] (2017)" in \
+            (sample_vault / READING).read_text()
+
+
+async def test_enter_on_a_mention_opens_its_note(sample_vault: Path) -> None:
+    async with running(sample_vault) as (app, pilot):
+        app.open_note(AHRENS)
+        await wait_until(pilot, lambda: mentions_title(app) == "Mentions (2)", "the mentions")
+        app.query_one("#mentions").focus()
+        await pilot.press("end", "enter")  # the last: in the reading list
+        await wait_until(pilot, lambda: app.history.current == READING, "the reading list")
+
+
+HYPERTEXT = "20240110113000.md"  # holds the broken link to 'Project Xanadu', line 12
+
+
+async def fix_screen_for(pilot: Pilot[None], app: ZettelApp, target: str) -> list[str]:
+    """Open the problems screen, Enter on the row of the link to ``target``; the choices."""
+    await pilot.press("p")
+    table = app.screen.query_one("#problems", DataTable)
+    row = next(i for i in range(table.row_count) if f"'{target}'" in str(table.get_row_at(i)[3]))
+    table.move_cursor(row=row)
+    await pilot.press("enter")
+    assert isinstance(app.screen, FixScreen)
+    return await wait_until(pilot, lambda: options(app, "#fix-choices"), "the choices")
+
+
+def problem_kinds(app: ZettelApp) -> list[str]:
+    table = app.screen.query_one("#problems", DataTable)
+    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+
+async def test_fix_a_broken_link_by_creating_the_note(sample_vault: Path) -> None:
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        choices = await fix_screen_for(pilot, app, "Project Xanadu")
+        assert "[[Project Xanadu]] aimed at two-way links" in shown(app, "#fix-context")
+        assert [c.split("  ")[0] for c in choices] == [
+            "Create the note 'Project Xanadu'", "Open the note at the link"]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProblemsScreen) and
+                         problem_kinds(app) == ["orphan"], "the broken link gone")
+        created = [p for p in sample_vault.glob("*.md") if "title: Project Xanadu" in
+                   p.read_text(encoding="utf-8")]
+        assert len(created) == 1 and "1 created (u undoes it)" in notices(app)
+        await pilot.press("u")  # on the problems screen too
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPlanScreen), "the undo")
+        assert f"- {created[0].name}  (removed: zettel created it)" in preview(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProblemsScreen) and
+                         problem_kinds(app) == ["broken-link", "orphan"], "the link broken again")
+        assert not created[0].exists()
+
+
+async def test_fix_a_typo_with_its_candidate(sample_vault: Path) -> None:
+    (sample_vault / "typo.md").write_text("---\ntitle: Typo\n---\nSee [[Zettelkastn]].\n",
+                                          encoding="utf-8")
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        choices = await fix_screen_for(pilot, app, "Zettelkastn")
+        assert choices[0].startswith(f"Zettelkasten  ({ZETTELKASTEN})")
+        assert "zettel fix --apply writes it" in choices[0]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Zettelkastn" not in str(problem_kinds(app)) and
+                         "broken-link 1" in shown(app, "#problems-summary"), "the link fixed")
+        assert (sample_vault / "typo.md").read_text() == \
+            "---\ntitle: Typo\n---\nSee [[Zettelkasten]].\n"
+
+
+async def test_fix_an_ambiguous_link_with_the_note_chosen(sample_vault: Path) -> None:
+    (sample_vault / "twins").mkdir()
+    (sample_vault / "twins/a.md").write_text("---\ntitle: Twin\n---\nOne.\n", encoding="utf-8")
+    (sample_vault / "twins/b.md").write_text("---\ntitle: Twin\n---\nTwo.\n", encoding="utf-8")
+    (sample_vault / "c.md").write_text("---\ntitle: Chooser\n---\nSee [[Twin]].\n",
+                                       encoding="utf-8")
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        choices = await fix_screen_for(pilot, app, "Twin")
+        assert [c.split("  ")[:2] for c in choices[:2]] == [["Twin", "(twins/a.md)"],
+                                                            ["Twin", "(twins/b.md)"]]
+        assert not any("Create the note" in c for c in choices)  # it is not broken
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: "ambiguous-link 0" in shown(app, "#problems-summary"),
+                         "the link fixed")
+    # by its path, the words the reader saw kept as label
+    assert (sample_vault / "c.md").read_text() == \
+        "---\ntitle: Chooser\n---\nSee [[twins/b|Twin]].\n"
+
+
+async def test_open_the_note_from_the_fix_dialog(sample_vault: Path) -> None:
+    async with running(sample_vault) as (app, pilot):
+        await fix_screen_for(pilot, app, "Project Xanadu")
+        await pilot.press("end", "enter")
+        await wait_until(pilot, lambda: app.history.current == HYPERTEXT, "the note opened")
+        assert not isinstance(app.screen, ProblemsScreen | FixScreen)

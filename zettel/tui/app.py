@@ -293,15 +293,11 @@ class ZettelApp(App[None]):
             self.search_ready.clear()
             self._load(False, self.history.current)
 
-    def hold_reloads(self) -> None:
-        """zettel is about to write: no reload by the watcher until `reload`."""
-        self.ready.clear()
-        self.search_ready.clear()
-
     def reload(self, select: str | None) -> None:
         """Read the vault again now (after zettel's own write, without waiting for the
         watcher) and show ``select``, or the note shown."""
-        self.hold_reloads()
+        self.ready.clear()
+        self.search_ready.clear()
         self._load(False, select)
 
     # -- dialogs
@@ -335,6 +331,10 @@ class ZettelApp(App[None]):
     def action_edit(self, what: str) -> None:
         """``rename``, ``retitle``, ``copy_link`` or ``undo`` (`EditActions`)."""
         getattr(self.edits, what)()
+
+    @on(ProblemsScreen.Fix)
+    def _fix(self, event: ProblemsScreen.Fix) -> None:
+        self.edits.fix(event.problem)
 
     @on(MentionList.Link)
     def _link_mentions(self, event: MentionList.Link) -> None:

@@ -13,12 +13,22 @@ from typing import TYPE_CHECKING
 
 from zettel.core.display import describe
 from zettel.tui import edits
-from zettel.tui.edit_screens import ConfirmPlanScreen, MoveScreen, RetitleScreen, Values, why
+from zettel.tui.edit_screens import (
+    ConfirmPlanScreen,
+    FixScreen,
+    MoveScreen,
+    RetitleScreen,
+    Values,
+    why,
+)
+from zettel.tui.edits import Choice
+from zettel.tui.screens import ProblemsScreen
 from zettel.tui.widgets import notice
 from zettel.vault.write import WriteError
 
 if TYPE_CHECKING:
     from zettel.core.mentions import Mention
+    from zettel.core.model import Problem
     from zettel.core.plan import Plan
     from zettel.tui.app import ZettelApp
 
@@ -121,10 +131,13 @@ class EditActions:
     def link_mentions(self, mentions: list[Mention]) -> None:
         """Turn ``mentions`` (of the note shown) into links, at once (u undoes it)."""
         current = self.app.history.current
+        note = self.app.model.notes.get(mentions[0].target) if mentions else None
+        if note is None:
+            return
 
         def plan() -> None:
             try:
-                made = edits.plan_link_mentions(self.root, mentions)
+                made = edits.plan_link_mentions(self.root, mentions, note)
             except Exception as err:  # noqa: BLE001 - a refusal, or a bug: a notice
                 self.app.call_from_thread(notice, self.app, f"Cannot link: {why(err)}",
                                           severity="error")
@@ -132,6 +145,33 @@ class EditActions:
             self.app.call_from_thread(self.write, made, current)
 
         self._in_worker("Linking mentions", plan)
+
+    def fix(self, problem: Problem) -> None:
+        """Offer the ways to fix the link of ``problem``; write the one chosen."""
+        titles = {path: note.title for path, note in self.app.model.notes.items()}
+        heading = f"{problem.path}:{problem.line}: {problem.message}"
+        self.app.push_screen(FixScreen(heading, partial(edits.fix_choices, self.root, problem,
+                                                        titles)), self._fix_chosen)
+
+    def _fix_chosen(self, choice: Choice | None) -> None:
+        if choice is None:
+            return
+        if choice.value[0] == "open":
+            if isinstance(self.app.screen, ProblemsScreen):
+                self.app.screen.dismiss(choice.value[1:])
+            return
+        current = self.app.history.current
+
+        def plan() -> None:
+            try:
+                made = edits.plan_fix_choice(self.root, choice)
+            except Exception as err:  # noqa: BLE001 - a refusal, or a bug: a notice
+                self.app.call_from_thread(notice, self.app, f"Cannot fix it: {why(err)}",
+                                          severity="error")
+                return
+            self.app.call_from_thread(self.write, made, current)
+
+        self._in_worker("Fixing the link", plan)
 
     # -- writing
 
@@ -145,7 +185,8 @@ class EditActions:
                    severity="warning")
             return
         self.writing = True
-        self.app.hold_reloads()
+        self.app.ready.clear()  # no reload by the file watcher until the write is done
+        self.app.search_ready.clear()
         select = edits.moved_to(plan, current) if current else None
         self._in_worker("Writing", partial(self._apply, plan, select))
 

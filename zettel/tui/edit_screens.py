@@ -10,7 +10,7 @@ app writes it, in a worker.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from zettel.core.display import clean, clean_lines, describe
 from zettel.core.model import count
 from zettel.core.plan import Plan
+from zettel.tui.edits import Choice
 from zettel.tui.mention_list import MentionList
 from zettel.tui.screens import _Modal
 from zettel.tui.widgets import notice, plain
@@ -300,29 +301,20 @@ class ConfirmPlanScreen(_Modal):
         self.query_one(PlanPreview).toggle_diff()
 
 
-class Choice(NamedTuple):
-    """One way to fix a link: ``label`` and ``reason`` shown; ``value`` what the
-    app acts on (a candidate, a stub to create, or opening the note)."""
-
-    label: str
-    reason: str
-    value: Any
-
-
 class FixScreen(_Modal):
-    """The ways to fix a broken or ambiguous link, found in a worker; returns the
-    `Choice` made."""
+    """The ways to fix a broken or ambiguous link, found in a worker (with the
+    paragraph around the link); returns the `Choice` made."""
 
-    def __init__(self, heading: str, context: str,
-                 finder: Callable[[], Sequence[Choice]]) -> None:
+    def __init__(self, heading: str, finder: Callable[[], tuple[str, Sequence[Choice]]]
+                 ) -> None:
         super().__init__()
-        self._heading, self._paragraph, self._finder = heading, context, finder
+        self._heading, self._finder = heading, finder
         self._choices: list[Choice] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="fix-box", classes="dialog"):
             yield Label(plain(self._heading), classes="dialog-title")
-            yield Static(plain(" ".join(self._paragraph.split())[:300], "dim"), id="fix-context")
+            yield Static(id="fix-context")
             yield Static("Looking for candidates…", id="fix-status")
             yield OptionList(id="fix-choices")
 
@@ -332,17 +324,21 @@ class FixScreen(_Modal):
     @work(thread=True, exclusive=True, group="fix", exit_on_error=False)
     def _find(self) -> None:
         try:
-            found, reason = list(self._finder()), ""
+            paragraph, found = self._finder()
+            reason = ""
         except Exception as err:  # noqa: BLE001 - a refusal, or a bug: said in the dialog
-            found, reason = [], why(err)
-        self.app.call_from_thread(self._show, found, reason)
+            paragraph, found, reason = "", [], why(err)
+        self.app.call_from_thread(self._show, paragraph, list(found), reason)
 
-    def _show(self, choices: list[Choice], reason: str) -> None:
+    def _show(self, paragraph: str, choices: list[Choice], reason: str) -> None:
         if self not in self.app.screen_stack:
             return
         self._choices = choices
+        shown = " ".join(paragraph.split())
+        self.query_one("#fix-context", Static).update(
+            plain(shown[:300] + ("…" if len(shown) > 300 else ""), "italic"))
         status = f"Cannot look for candidates: {reason}" if reason else \
-            "Enter on one rewrites the link (u undoes it)"
+            "Enter: write the link to the chosen note, or create it (u undoes it)"
         self.query_one("#fix-status", Static).update(plain(status, "red" if reason else "dim"))
         options = self.query_one("#fix-choices", OptionList)
         options.set_options(Option(_choice_text(c), id=str(i)) for i, c in enumerate(choices))

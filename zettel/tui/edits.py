@@ -9,13 +9,26 @@ them from workers. The engines (`zettel.vault.editing`, `zettel.vault.journal`,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from zettel.core.plan import Plan
+from zettel.vault.scan import open_vault
 
 if TYPE_CHECKING:
     from zettel.core.mentions import Mention
-    from zettel.core.model import Note
-    from zettel.core.plan import Plan
+    from zettel.core.model import Note, Problem
+
+
+class Choice(NamedTuple):
+    """One way to fix a link: ``label`` and ``reason`` shown; ``value`` what
+    `plan_fix_choice` takes (``("link", fix, path)``, ``("create", fix)``), or
+    ``("open", path, line)`` to open the note at the link."""
+
+    label: str
+    reason: str
+    value: tuple[Any, ...]
 
 
 def plan_move(root: Path, path: str, new_path: str) -> Plan:
@@ -80,15 +93,90 @@ def moved_to(plan: Plan, path: str) -> str:
     return next((c.new_path for c in plan.changes if c.path == path and c.new_path), path)
 
 
-def mentions_of(root: Path, path: str) -> list[Mention]:
-    """The unlinked mentions of the note ``path`` in the other notes."""
+def mentions_of(root: Path, note: Note) -> list[Mention]:
+    """The unlinked mentions of ``note`` in the other notes."""
     from zettel.vault.repair import find_mentions  # noqa: PLC0415 - when first used
 
-    return list(find_mentions(root, path))
+    return list(find_mentions(root, note))
 
 
-def plan_link_mentions(root: Path, mentions: list[Mention]) -> Plan:
-    """The plan that turns ``mentions`` into links (in the vault's link style)."""
+def plan_link_mentions(root: Path, mentions: list[Mention], note: Note) -> Plan:
+    """The plan that turns ``mentions`` (of ``note``) into links to it."""
     from zettel.vault.repair import plan_link_mentions as plan  # noqa: PLC0415
 
-    return plan(root, mentions)
+    return plan(root, mentions, {note.path: note})
+
+
+def fix_choices(root: Path, problem: Problem, titles: dict[str, str]
+                ) -> tuple[str, list[Choice]]:
+    """The paragraph around the link of ``problem`` (a broken or ambiguous link)
+    and the ways to fix it: its candidates, best first, with their reasons (as
+    ``zettel fix`` ranks them, the words of the context searched too); creating
+    the note it names (a broken link); opening the note at the link."""
+    from zettel.search.context import ContextFinder  # noqa: PLC0415 - when first used
+    from zettel.vault.repair import find_fixes  # noqa: PLC0415
+    from zettel.vault.sketches import load_sketches  # noqa: PLC0415
+    from zettel.vault.stubs import stub_target  # noqa: PLC0415
+
+    vault = open_vault(root)
+    finder = ContextFinder(root, load_sketches(root)[0])
+    try:
+        fixes = find_fixes(root, context=finder, vault=vault)
+    finally:
+        finder.close()
+    fix = next((f for f in fixes if f.source == problem.path and f.link.line == problem.line
+                and f.link.target == problem.target), None)
+    if fix is None:
+        raise LookupError("this link is not broken or ambiguous any more (the vault changed)")
+    choices = []
+    for candidate in fix.ranking.candidates:
+        reason = "; ".join(candidate.reasons)
+        if candidate.path == fix.ranking.winner and fix.edits:
+            reason += " (the clear choice: zettel fix --apply writes it)"
+        choices.append(Choice(f"{titles.get(candidate.path, candidate.path)}  "
+                              f"({candidate.path})", reason, ("link", fix, candidate.path)))
+    if fix.status == "broken" and stub_target(fix.link.target) != (None, None):
+        choices.append(Choice(f"Create the note '{fix.link.target}'",
+                              "a new note, as zettel new makes it, that the link reaches",
+                              ("create", fix)))
+    choices.append(Choice("Open the note at the link", "to fix it by hand",
+                          ("open", problem.path, problem.line)))
+    return fix.context, choices
+
+
+def plan_fix_choice(root: Path, choice: Choice) -> Plan:
+    """The plan that writes ``choice``: the link rewritten to reach the candidate
+    chosen (as ``zettel fix --apply`` writes a winner), or the note it names created."""
+    kind, fix = choice.value[0], choice.value[1]
+    where = f"{fix.source}:{fix.link.line}"
+    vault = open_vault(root)
+    if kind == "create":
+        from zettel.vault.stubs import plan_stubs  # noqa: PLC0415 - PyYAML, to write notes
+
+        created, _ = plan_stubs(root, [fix], [n.id for n in vault.notes if n.id])
+        if not created:
+            raise ValueError(f"no note can be created for '{fix.link.target}'")
+        return Plan("fix", f"create {created[0].path} for the link of {where}",
+                    creates=tuple(created))
+    from zettel.core import fix as fixing  # noqa: PLC0415 - when first used
+    from zettel.core.resolve import Resolver  # noqa: PLC0415
+    from zettel.core.suggest import Suggester  # noqa: PLC0415
+    from zettel.vault.repair import link_edits, plan_fix  # noqa: PLC0415
+
+    notes = {note.path: note for note in vault.notes}
+    resolver = Resolver(vault.notes, vault.files, vault.config.extensions)
+    source, path = notes.get(fix.source), choice.value[2]
+    link = next((link for link in source.links if link.span == fix.link.span
+                 and link.target == fix.link.target), None) if source else None
+    if source is None or link is None or path not in notes:
+        raise LookupError(f"{where} changed since: look again (p)")
+    broken = fix.status == "broken"
+    target = fixing.new_target(
+        source, link, notes[path], resolver,
+        suggestion=Suggester(notes).suggest(source, link) if broken else None,
+        ambiguous=None if broken else resolver.resolve_link(link, source.path).step)
+    if target is None:
+        raise ValueError(f"no link can reach {path} from {fix.source}")
+    chosen = replace(fix, link=link, edits=link_edits(source, link, target))
+    plan = plan_fix(root, fixes=[chosen])
+    return replace(plan, summary=f"fix {where}: '{fix.link.target}' now reaches {path}")

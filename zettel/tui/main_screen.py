@@ -216,7 +216,8 @@ class MainScreen(Screen[None]):
         panel = self.query_one(LinksPanel)
         key = (path, id(self.model.report))
         if self._mentions is not None and self._mentions[0] == key:
-            panel.show_mentions(self._mentions[1], self._titles())
+            panel.show_mentions(self._mentions[1], self._titles(),
+                                readable=self.model.readable)
             return
         panel.show_mentions(None, {})
         if self.model.report is not None:  # the vault is checked: its memo is fresh
@@ -226,7 +227,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="mentions", exit_on_error=False)
     def _find_mentions(self, key: tuple[str, int]) -> None:
         try:
-            found: list[Mention] | None = edits.mentions_of(self.model.root, key[0])
+            found: list[Mention] | None = edits.mentions_of(self.model.root,
+                                                            self.model.note(key[0]))
             reason = ""
         except Exception as err:  # noqa: BLE001 - a refusal, or a bug: said in the panel
             found, reason = None, why(err)
@@ -238,7 +240,8 @@ class MainScreen(Screen[None]):
             return  # another note is shown, or the vault was read again
         if found is not None:
             self._mentions = (key, found)
-        self.query_one(LinksPanel).show_mentions(found, self._titles(), reason)
+        self.query_one(LinksPanel).show_mentions(found, self._titles(), reason,
+                                                 self.model.readable)
 
     def _titles(self) -> dict[str, str]:
         return {path: note.title for path, note in self.model.notes.items()}

@@ -3,7 +3,7 @@ note shown without linking it, with a key to turn one, or all, into links."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import on
@@ -15,8 +15,8 @@ from textual.widgets.option_list import Option
 from zettel.core.display import clean
 from zettel.core.mentions import Mention
 
-#: At most this many characters of a mention's line are shown around it.
-AROUND = 70
+#: At most this many characters of a mention's line are shown before it, and after it.
+BEFORE, AFTER = 30, 80
 
 
 class MentionList(OptionList):
@@ -48,11 +48,13 @@ class MentionList(OptionList):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.mentions: list[Mention] = []
 
-    def show(self, mentions: Sequence[Mention], titles: dict[str, str]) -> None:
-        """List ``mentions``; ``titles`` gives the title of each note they are in."""
+    def show(self, mentions: Sequence[Mention], titles: dict[str, str],
+             readable: Callable[[str], str] = str) -> None:
+        """List ``mentions``; ``titles`` gives the title of each note they are in,
+        ``readable`` shows the wiki links around a mention by title."""
         self.mentions = list(mentions)
-        self.set_options(Option(_mention_text(m, titles.get(m.source, m.source)), id=str(i))
-                         for i, m in enumerate(self.mentions))
+        self.set_options(Option(_mention_text(m, titles.get(m.source, m.source), readable),
+                                id=str(i)) for i, m in enumerate(self.mentions))
 
     def action_link(self) -> None:
         if self.highlighted is not None and self.highlighted < len(self.mentions):
@@ -75,7 +77,7 @@ class MentionList(OptionList):
         self.post_message(self.Open(mention.source, mention.line))
 
 
-def _mention_text(mention: Mention, title: str) -> Text:
+def _mention_text(mention: Mention, title: str, readable: Callable[[str], str]) -> Text:
     """``Title:line (flag)`` then the line, the mention marked."""
     text = Text(clean(title), style="bold")
     text.append(f":{mention.line}", style="dim")
@@ -85,12 +87,15 @@ def _mention_text(mention: Mention, title: str) -> Text:
     at = mention.column - 1
     if line[at:at + len(mention.text)] != mention.text:
         at = line.find(mention.text)
-    if at < 0:
-        text.append("\n" + clean(" ".join(line.split())[:2 * AROUND]), style="dim")
+    if at < 0:  # over two lines: the line it starts on
+        text.append("\n" + clean(readable(line).strip()[:BEFORE + AFTER]), style="dim")
         return text
     end = at + len(mention.text)
-    before, after = line[max(0, at - AROUND):at].lstrip(), line[end:end + AROUND].rstrip()
-    text.append("\n" + ("…" if at > AROUND else "") + clean(before), style="dim")
-    text.append(clean(" ".join(mention.text.split())), style="bold reverse")
-    text.append(clean(after) + ("…" if end + AROUND < len(line) else ""), style="dim")
+    before = readable(line[:at])
+    before = ("…" + before[-BEFORE:]) if len(before) > BEFORE else before.lstrip()
+    after = readable(line[end:]).rstrip()
+    after = (after[:AFTER] + "…") if len(after) > AFTER else after
+    text.append("\n" + clean(before), style="dim")
+    text.append(clean(mention.text), style="bold reverse")
+    text.append(clean(after), style="dim")
     return text

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, OptionList, Static, Tree
@@ -28,6 +29,8 @@ from zettel.tui.widgets import notice, plain
 if TYPE_CHECKING:
     from zettel.search.model import Hit, Results
 
+#: The kinds of problem the problems screen offers to fix (Enter on the row).
+FIXABLE = ("broken-link", "ambiguous-link")
 #: What a screen that opens a note returns: (path, line of the file or None).
 Target = tuple[str, int | None]
 Searcher = Callable[[str], "Results"]
@@ -130,7 +133,18 @@ def _hit_text(hit: Hit, readable: Callable[[str], str]) -> Text:
 
 
 class ProblemsScreen(_Modal):
-    """Every problem of the vault, with counts; Enter opens the note at the line."""
+    """Every problem of the vault, with counts; Enter opens the note at the line,
+    or, on a broken or ambiguous link, asks the app for ways to fix it (`Fix`)."""
+
+    BINDINGS = [Binding("u,ctrl+z", "app.edit('undo')", "Undo", tooltip="the last write "
+                        "(a link fixed, a note created), after showing what it reverts")]
+
+    class Fix(Message):
+        """Offer the ways to fix the link of ``problem``."""
+
+        def __init__(self, problem: Problem) -> None:
+            super().__init__()
+            self.problem = problem
 
     def __init__(self, problems: list[Problem], counts: dict[str, int]) -> None:
         super().__init__()
@@ -167,7 +181,10 @@ class ProblemsScreen(_Modal):
     @on(DataTable.RowSelected, "#problems")
     def _chosen(self, event: DataTable.RowSelected) -> None:
         problem = self._problems[event.cursor_row]
-        self.dismiss((problem.path, problem.line))
+        if problem.kind in FIXABLE and problem.target is not None:
+            self.post_message(self.Fix(problem))
+        else:
+            self.dismiss((problem.path, problem.line))
 
 
 class NeighbourhoodScreen(_Modal):
@@ -332,5 +349,6 @@ def _binding(declared: BindingType) -> Binding:
 
 #: The keys of the dialogs, for the help screen: where they apply, who declares them.
 DIALOG_KEYS: list[tuple[str, type[DOMNode]]] = [
-    ("In every dialog", _Modal), ("Neighbourhood (g)", NeighbourhoodScreen),
+    ("In every dialog", _Modal), ("Problems (p)", ProblemsScreen),
+    ("Neighbourhood (g)", NeighbourhoodScreen),
     ("New note (n)", NewNoteScreen)]

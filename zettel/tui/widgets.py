@@ -4,7 +4,7 @@ down) and tells what the person chose with a message (messages go up)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -341,14 +341,15 @@ class LinksPanel(Horizontal):
                         for i, (path, title) in enumerate(outgoing))
 
     def show_mentions(self, mentions: Sequence[Mention] | None, titles: dict[str, str],
-                      why: str = "") -> None:
-        """``mentions`` of the note shown (None: being looked for, or ``why`` not)."""
+                      why: str = "", readable: Callable[[str], str] = str) -> None:
+        """``mentions`` of the note shown (None: being looked for, or ``why`` not);
+        ``titles`` and ``readable`` as `MentionList.show` takes them."""
         if mentions is None:
             title = f"Mentions: {why}" if why else "Mentions …"
         else:
             title = f"Mentions ({len(mentions)})"
         self.query_one("#mentions-title", Label).update(plain(title))
-        self.query_one(MentionList).show(mentions or [], titles)
+        self.query_one(MentionList).show(mentions or [], titles, readable)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
