@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zettel.cli.main import main
-from zettel.core.mentions import find_mentions
+from zettel.core.mentions import MentionFinder, find_mentions
 from zettel.core.parse import parse_text
 from zettel.vault.repair import find_all_mentions
 from zettel.vault.repair import find_mentions as mentions_in_vault
@@ -271,4 +271,23 @@ def test_names_are_found_exactly_where_they_were_written(pieces: list[tuple[str,
     source = parse_text("s.md", body)
     target = parse_text("t.md", "---\ntitle: Straße noir\n---\n")
     found = [(m.start, m.end, m.text) for m in find_mentions(source, target)]
+    assert found == expected
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(NOISE), st.sampled_from(NAMES + [None])),
+                max_size=12))
+def test_many_names_at_once_find_the_same(pieces: list[tuple[str, str | None]]) -> None:
+    """With many names (found with a table of words, not a pattern each), the same places."""
+    body, expected = "", []
+    for noise, name in pieces:
+        body += " " + noise + " "
+        if name is not None:
+            expected.append((len(body), len(body) + len(name), name))
+            body += name
+    source = parse_text("s.md", body)
+    target = parse_text("t.md", "---\ntitle: Straße noir\n---\n")
+    decoys = [parse_text(f"d{i}.md", f"---\ntitle: Noir zeta {i}\n---\n") for i in range(40)]
+    found = [(m.start, m.end, m.text) for m in MentionFinder([target, *decoys]).find(source)
+             if m.target == "t.md"]
     assert found == expected

@@ -33,6 +33,7 @@ exact in the body, and `Mention.text` is the text as written.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -61,6 +62,7 @@ _SPACE = re.compile(r"[^\S\n]+")
 #: Between two words of a name written with white space: spaces or tabs, at most
 #: one line break (no blank line).
 _GAP = r"(?:[^\S\n]+\n?|\n)[^\S\n]*"
+_GAP_RE = re.compile(_GAP)
 
 
 class _FoldTable(dict[int, str]):
@@ -192,13 +194,30 @@ class Name(NamedTuple):
     paths: tuple[str, ...]
     written: str
     words: tuple[str, ...]
-    pattern: re.Pattern[str]
 
     @property
     def short(self) -> bool:
         return sum(map(len, self.words)) <= SHORT
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The name as a pattern over folded text (compiled when first used)."""
+        return _pattern(self.key)
 
+    @property
+    def gaps(self) -> tuple[str, ...] | None:
+        """What the name writes between its words (one space for white space),
+        when it is only words and what is between them; else None."""
+        return _gaps(self.key)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _gaps(key: str) -> tuple[str, ...] | None:
+    pieces = _WORD.split(key)
+    return tuple(pieces[1:-1]) if pieces[0] == pieces[-1] == "" else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _pattern(key: str) -> re.Pattern[str]:
     """The pattern of a name key over folded text (see the module doc)."""
     parts: list[str] = []
@@ -224,7 +243,7 @@ def names_of(notes: Iterable[Named]) -> list[Name]:
             paths, _ = found.setdefault(key, ([], written))
             if note.path not in paths:
                 paths.append(note.path)
-    return [Name(key, tuple(paths), written, tuple(_WORD.findall(key)), _pattern(key))
+    return [Name(key, tuple(paths), written, tuple(_WORD.findall(key)))
             for key, (paths, written) in found.items()]
 
 
@@ -290,18 +309,21 @@ class MentionFinder:
                         yield m.start(), m.end(), name
             return
         trie = self._trie if self._trie is not None else self._build_trie()
-        found = [(m.group(), m.start()) for m in _WORD.finditer(folded)]
-        for i, (word, start) in enumerate(found):
-            node = trie.get(word)
+        found = _WORD.findall(folded)
+        spans: list[tuple[int, int]] | None = None
+        get = trie.get
+        for i, word in enumerate(found):
+            node = get(word)
             j = i + 1
             while node is not None:
-                for name in node.get("", ()):
-                    m = name.pattern.match(folded, start)
-                    if m:
-                        yield start, m.end(), name
+                names = node.get("")
+                if names:
+                    if spans is None:
+                        spans = [m.span() for m in _WORD.finditer(folded)]
+                    yield from _at(folded, spans, i, j, names)
                 if j == len(found):
                     break
-                node = node.get(found[j][0])
+                node = node.get(found[j])
                 j += 1
 
     def _build_trie(self) -> dict[str, Any]:
@@ -313,6 +335,31 @@ class MentionFinder:
             node.setdefault("", []).append(name)  # "" is no word: the names ending here
         self._trie = trie
         return trie
+
+
+def _at(folded: str, spans: list[tuple[int, int]], first: int, last: int,
+        names: list[Name]) -> Iterator[tuple[int, int, Name]]:
+    """The names of ``names`` (all of the words ``first`` to ``last`` of
+    ``folded``) written there, with what is between their words."""
+    start, end = spans[first][0], spans[last - 1][1]
+    between = [folded[spans[k][1] : spans[k + 1][0]] for k in range(first, last - 1)]
+    for name in names:
+        gaps = name.gaps
+        if gaps is None:
+            m = name.pattern.match(folded, start)
+            if m:
+                yield start, m.end(), name
+        elif all(written == want or (want == " " and _GAP_RE.fullmatch(written))
+                 or (want != " " and _gap_pattern(want).fullmatch(written))
+                 for written, want in zip(between, gaps, strict=True)):
+            yield start, end, name
+
+
+@functools.lru_cache(maxsize=256)
+def _gap_pattern(want: str) -> re.Pattern[str]:
+    """What is between two words of a name, written ``want``, as a pattern."""
+    return re.compile("".join(_GAP if piece.isspace() else re.escape(piece)
+                              for piece in re.split(r"(\s+)", want) if piece))
 
 
 def _mentions(source: Note, found: list[tuple[int, int, Name]]) -> Iterator[Mention]:

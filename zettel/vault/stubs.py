@@ -1,7 +1,8 @@
 """Stub notes for broken links that name a note nobody wrote yet (``zettel fix
 --create-stubs``), planned as `zettel new` would write them, never overwriting.
 
-A broken link gets a stub when it has no candidate at all and its target is
+A broken link gets a stub when it has no candidate by id, name or file name (a
+note found only by the words of its context does not count) and its target is
 a **14-digit id** (``[[20240105093000]]``, or ``[[cite:20240105093000]]``: the
 stub gets that id, and the link's label, else the id, as title) or a
 **title** (``[[Project Xanadu]]``: the stub gets that title and a new
