@@ -401,3 +401,11 @@ async def test_open_the_note_from_the_fix_dialog(sample_vault: Path) -> None:
         await pilot.press("end", "enter")
         await wait_until(pilot, lambda: app.history.current == HYPERTEXT, "the note opened")
         assert not isinstance(app.screen, ProblemsScreen | FixScreen)
+
+
+async def test_enter_in_the_filter_shows_the_first_note_listed(sample_vault: Path) -> None:
+    async with running(sample_vault) as (app, pilot):
+        await pilot.press("f", *"obsidian", "enter")
+        await pilot.pause()
+        assert app.history.current == OBSIDIAN
+        assert shown(app, "#note-header").startswith("Obsidian\n")

@@ -143,7 +143,12 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
-        self.query_one(NoteList).focus()
+        """Enter in the filter: to the list, showing its first note unless the note
+        shown is listed."""
+        notes = self.query_one(NoteList)
+        notes.focus()
+        if notes.paths and self.history.current not in notes.paths:
+            self.open_note(notes.paths[0])
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -96,6 +96,13 @@ class NoteList(DataTable[Text]):
         if 0 <= event.cursor_row < len(self.paths):
             self.post_message(self.Chosen(self.paths[event.cursor_row]))
 
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row shows its note (the row under the cursor after a filter)."""
+        event.stop()
+        if 0 <= event.cursor_row < len(self.paths):
+            self.post_message(self.Chosen(self.paths[event.cursor_row]))
+
 
 class TagPanel(Tree[tuple[str, str]]):
     """Tags (nested by ``/``) and types, with counts. Enter on tags selects
