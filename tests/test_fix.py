@@ -303,3 +303,28 @@ def test_fix_on_the_seed_notes(seeds_vault: Path) -> None:
     assert len(json.loads(out)) == len(before)
     run("fix", str(seeds_vault), "--apply")
     assert set(problems(seeds_vault)) <= set(before)
+
+
+def test_rare_words_of_the_context_find_notes_when_there_is_an_index(
+        make_vault: MakeVault) -> None:
+    root = make_vault({
+        "quantum.md": "---\ntitle: Physics notes\n---\nEntanglement and decoherence.\n",
+        "other.md": "---\ntitle: Gardening\n---\nTomatoes and basil.\n",
+        "src.md": "---\ntitle: Reading\n---\nThe [[Spooky action]] paper: entanglement and "
+                  "decoherence, here.\n",
+    })
+    code, out, err = run("fix", str(root), "--json")
+    assert json.loads(out)[0]["candidates"] == []  # no index: not searched
+    assert "no search index" in err
+    assert run("index", str(root))[0] == 0
+    code, out, err = run("fix", str(root), "--json")
+    [fix] = json.loads(out)
+    assert fix["candidates"] == [{
+        "path": "quantum.md", "title": "Physics notes", "score": 0.4,
+        "reasons": ["its text holds words of the link's context: decoherence, entanglement"]}]
+    assert (fix["winner"], fix["why"]) == (None, "no candidate is clearly best (the rule of "
+                                                 "'did you mean')")
+    code, _, _ = run("fix", str(root), "--create-stubs")  # a note found so is no name for it
+    assert code == 0
+    [stub] = [p for p in root.glob("*.md") if p.name not in ("quantum.md", "other.md", "src.md")]
+    assert stub.read_text(encoding="utf-8").startswith("---\ntitle: Spooky action\nid: '")

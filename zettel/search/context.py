@@ -49,13 +49,21 @@ class ContextFinder:
         self._index: SearchEngine | None = None
         self._failed = False
         self._rare = max(3, int(RARE_SHARE * len(sketches)))
+        self._counted: dict[str, int] = {}  # word: notes holding it (0: not a word searched)
 
     def rare_words(self, note: Note, link: Link) -> list[str]:
         """The rarest words of ``link``'s paragraph (the link left out)."""
         start, end = link.uses[0] if link.uses else link.span
         context = note.context(link).replace(note.body[start:end], " ")
-        counted = {word: self.sketches.notes_with(word) for word in set(words(context))
-                   if len(word) >= 4 and not word.isdigit()}
+        known = self._counted
+        counted = {}
+        for word in set(words(context)):
+            n = known.get(word)
+            if n is None:
+                n = known[word] = (self.sketches.notes_with(word)
+                                   if len(word) >= 4 and not word.isdigit() else 0)
+            if n:
+                counted[word] = n
         rare = [word for word, n in counted.items() if 1 < n <= self._rare]
         return sorted(rare, key=lambda word: (counted[word], word))[:WORDS]
 
