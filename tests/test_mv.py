@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -363,3 +364,27 @@ def test_refiled_resolver(notes: list[tuple[str, str, str | None, str, list[str]
         assert (got.status, sorted(got.paths), got.step) == (
             want.status, sorted(want.paths), want.step), target
     assert before.resolve(old.title).status != "broken"  # the one before is unchanged
+
+
+@pytest.mark.parametrize("planted", [
+    {"id": {}, "path": {}, "stem": {"a": 1}, "title": {}, "alias": {}},
+    {"id": {}, "path": {}, "stem": {"a": [1]}, "title": {}, "alias": {}},
+    {"id": {}, "path": {}},
+    ["not", "tables"],
+])
+def test_resolver_tables_of_the_wrong_shape_are_not_used(make_vault: MakeVault,
+                                                         planted: object) -> None:
+    from zettel.vault import cache
+    from zettel.vault.facts import RESOLVER_FILE, vault_facts
+
+    root = make_vault({"a.md": "# A\n", "b.md": "[[a]]\n"})
+    old = time.time() - 3600
+    for path in root.rglob("*.md"):
+        os.utime(path, (old, old))
+    vault_facts(root)
+    facts, _ = vault_facts(root)
+    assert facts.fingerprint
+    cache.save_memo(root, RESOLVER_FILE, facts.fingerprint, planted)
+    facts, _ = vault_facts(root)
+    assert facts.resolver.resolve("a").paths == ("a.md",)
+    assert plan_move(root, "a.md", "z.md", facts=facts).links == 1
