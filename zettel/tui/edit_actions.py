@@ -111,11 +111,12 @@ class EditActions:
 
     def _confirm_undo(self, plan: Plan | None, current: str | None) -> None:
         if plan is None or plan.empty:
-            notice(self.app, "Nothing to undo: zettel has written nothing here yet",
-                   severity="warning")
+            notice(self.app, "Nothing to undo: every write zettel made here is undone (or "
+                   "it made none)", severity="warning")
             return
         self.app.push_screen(
-            ConfirmPlanScreen(f"Undo: {plan.summary}", plan, "Enter undoes it"),
+            ConfirmPlanScreen(plan.summary[:1].upper() + plan.summary[1:], plan,
+                              "Enter undoes it"),
             partial(self.write, current=current))
 
     def look_for_interrupted(self) -> None:

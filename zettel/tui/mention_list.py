@@ -56,6 +56,10 @@ class MentionList(OptionList):
         self.set_options(Option(_mention_text(m, titles.get(m.source, m.source), readable),
                                 id=str(i)) for i, m in enumerate(self.mentions))
 
+    def on_focus(self) -> None:
+        if self.highlighted is None and self.mentions:
+            self.highlighted = 0
+
     def action_link(self) -> None:
         if self.highlighted is not None and self.highlighted < len(self.mentions):
             self.post_message(self.Link([self.mentions[self.highlighted]]))
