@@ -10,7 +10,7 @@ app writes it, in a worker.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -24,13 +24,14 @@ from textual.widgets.option_list import Option
 
 from zettel.core.display import clean, clean_lines, describe
 from zettel.core.model import count
-from zettel.core.plan import Plan
 from zettel.tui.edits import Choice
 from zettel.tui.mention_list import MentionList
 from zettel.tui.screens import _Modal
 from zettel.tui.widgets import notice, plain
-from zettel.vault.journal import Reversal
 from zettel.vault.write import WriteError
+
+if TYPE_CHECKING:
+    from zettel.core.plan import Plan
 
 #: What the person typed and chose in a dialog, as the planner takes it.
 Values = tuple[Any, ...]
@@ -95,6 +96,8 @@ def plan_text(plan: Plan) -> Text:
     for created in plan.creates:
         text.append("\n  + " + clean(created.path), style="green")
         text.append("  (new)", style="dim")
+    from zettel.vault.reversal import Reversal  # noqa: PLC0415 - with the first plan shown
+
     if isinstance(plan, Reversal):
         for removal in plan.removes:
             text.append("\n  - " + clean(removal.path), style="red")

@@ -13,12 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from zettel.core.plan import Plan
 from zettel.vault.scan import open_vault
 
 if TYPE_CHECKING:
     from zettel.core.mentions import Mention
     from zettel.core.model import Note, Problem
+    from zettel.core.plan import Plan
 
 
 class Choice(NamedTuple):
@@ -147,6 +147,8 @@ def fix_choices(root: Path, problem: Problem, titles: dict[str, str]
 def plan_fix_choice(root: Path, choice: Choice) -> Plan:
     """The plan that writes ``choice``: the link rewritten to reach the candidate
     chosen (as ``zettel fix --apply`` writes a winner), or the note it names created."""
+    from zettel.core.plan import Plan  # noqa: PLC0415 - when first used
+
     kind, fix = choice.value[0], choice.value[1]
     where = f"{fix.source}:{fix.link.line}"
     vault = open_vault(root)

@@ -21,7 +21,6 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from zettel.core.display import clean
-from zettel.core.mentions import Mention
 from zettel.core.model import Note, count
 from zettel.tui import edits
 from zettel.tui.edit_screens import why
@@ -32,6 +31,7 @@ from zettel.tui.widgets import LinksPanel, NoteList, Reader, TagPanel, notice, p
 
 if TYPE_CHECKING:
     from zettel.core.check import Report
+    from zettel.core.mentions import Mention
 
 SORTS: tuple[SortKey, ...] = ("title", "id", "backlinks")
 #: How long a note stays shown before its unlinked mentions are looked for (s).

@@ -4,6 +4,7 @@ note shown without linking it, with a key to turn one, or all, into links."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -13,7 +14,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from zettel.core.display import clean
-from zettel.core.mentions import Mention
+
+if TYPE_CHECKING:
+    from zettel.core.mentions import Mention
 
 #: At most this many characters of a mention's line are shown before it, and after it.
 BEFORE, AFTER = 30, 80

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -19,10 +19,12 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from zettel.core.display import clean, clean_lines, describe
-from zettel.core.mentions import Mention
 from zettel.core.model import Note
 from zettel.tui.mention_list import MentionList
 from zettel.tui.model import LINK_SCHEME, LinkView
+
+if TYPE_CHECKING:
+    from zettel.core.mentions import Mention
 
 #: The note list adds rows a page at a time, as the cursor nears the end.
 PAGE = 100
