@@ -409,3 +409,35 @@ async def test_enter_in_the_filter_shows_the_first_note_listed(sample_vault: Pat
         await pilot.pause()
         assert app.history.current == OBSIDIAN
         assert shown(app, "#note-header").startswith("Obsidian\n")
+
+
+async def test_a_damaged_journal_is_a_notice(sample_vault: Path) -> None:
+    journal = sample_vault / ".zettel" / "journal"
+    journal.mkdir(parents=True)
+    (journal / "00000001.done").write_text("garbage\n", encoding="utf-8")
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        await pilot.press("u")
+        said = await wait_until(pilot, lambda: notices(app) if "Cannot undo" in notices(app)
+                                else "", "the notice")
+        assert "'00000001.done' is damaged" in said and app.is_running
+
+
+async def test_retitle_with_the_file_name_following(sample_vault: Path) -> None:
+    (sample_vault / "my-idea.md").write_text("---\ntitle: My idea\n---\nAn idea.\n",
+                                             encoding="utf-8")
+    (sample_vault / "other.md").write_text("---\ntitle: Other\n---\nSee [[my-idea]].\n",
+                                           encoding="utf-8")
+    async with running(sample_vault, notifications=True) as (app, pilot):
+        app.open_note("my-idea.md")
+        await pilot.pause()
+        await pilot.press("T", "ctrl+u", *"Better idea", "tab", "tab", "space")
+        said = await wait_preview(pilot, app, "1 moved")
+        assert "my-idea.md → better-idea.md" in said
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.history.current == "better-idea.md" and
+                         app.model.report is not None, "the note at its new path")
+        assert shown(app, "#note-header").startswith("Better idea\n")
+        assert shown(app, "#backlinks-title") == "Backlinks (1)"  # the link still reaches it
+        assert not (sample_vault / "my-idea.md").exists()
+        report = app.model.report
+        assert report is not None and report.counts["broken-link"] == 1  # Xanadu's, as before
