@@ -4,7 +4,11 @@
 `body` (one file's text to a Note), `resolve` (which note a link reaches),
 `graph` (the networkx graph: backlinks, orphans, isolated, dead ends), `check`
 (every problem of a set of notes), `suggest` ("did you mean"), `textfold`
-(words, case and accents), `display` (text made safe to show), `perf`.
+(words, case and accents), `display` (text made safe to show), `perf`;
+for the commands that edit notes, `plan` (a write computed before it is made),
+`rename` and `rewrite` (a note moved or retitled, every link to it rewritten),
+`frontedit` (title, aliases and id edited in place), `linkstyle` (the links
+zettel writes).
 
 May import: the standard library, yaml-rs, networkx, rapidfuzz, and itself.
 Never the filesystem's edges (`zettel.vault`), search, the CLI or the TUI

@@ -5,7 +5,8 @@ of the vault), `cache` keeps parsed notes and memos in ``.zettel/cache``,
 `statedir` checks zettel's own folders, `config` reads settings (the vault's,
 untrusted, and the user's), `write` is every write (atomic, exclusive, span
 edits), `create` makes new notes, `facts` remembers the check report and what
-the listing commands need of the graph.
+the listing commands need of the graph, `editing` plans ``mv`` and ``retitle``
+from what it reads.
 
 May import: `zettel.core` and the standard library, PyYAML (to write new
 notes), platformdirs. Never search, the CLI or the TUI.
