@@ -441,3 +441,15 @@ async def test_retitle_with_the_file_name_following(sample_vault: Path) -> None:
         assert not (sample_vault / "my-idea.md").exists()
         report = app.model.report
         assert report is not None and report.counts["broken-link"] == 1  # Xanadu's, as before
+
+
+async def test_the_seed_notes_mentions_and_a_rename_preview(seeds_vault: Path) -> None:
+    async with running(seeds_vault) as (app, pilot):
+        for path in sorted(app.model.notes):
+            app.open_note(path)
+            await wait_until(pilot, lambda: re.fullmatch(r"Mentions \(\d+\)",
+                                                         mentions_title(app)),
+                             f"the mentions of {path}")
+        await pilot.press("R", "ctrl+u", *"renamed/seed.md")
+        said = await wait_preview(pilot, app, "→ renamed/seed.md")
+        assert "1 moved" in said and "Cannot" not in said
