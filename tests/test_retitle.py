@@ -253,3 +253,29 @@ def test_round_trip(old: str, new: str, written: str, links: list[tuple[str, str
         for title in (new, old):
             apply_plan(root, plan_retitle(root, "note.md", title))
         assert snapshot(root) == original
+
+
+@pytest.mark.parametrize(("name", "before", "args", "new_name", "after"), [
+    ("plain.md", "body\n", ["--alias"], "plain.md",
+     "---\ntitle: New\naliases:\n  - plain\n---\nbody\n"),
+    ("plain.md", "---\ntags: [a]\n---\nbody\n", ["--alias"], "plain.md",
+     "---\ntitle: New\naliases:\n  - plain\ntags: [a]\n---\nbody\n"),
+    ("plain.md", "\ufeffbody\r\n", ["--alias"], "plain.md",
+     "\ufeff---\r\ntitle: New\r\naliases:\r\n  - plain\r\n---\r\nbody\r\n"),
+    ("20240101120000-old.md", "body\n", ["--rename-file", "--alias"], "new.md",
+     '---\ntitle: New\nid: "20240101120000"\naliases:\n  - 20240101120000-old\n---\nbody\n'),
+    ("20240101120000-old.md", "---\ntags: [a]\n---\n", ["--rename-file"], "new.md",
+     '---\ntitle: New\nid: "20240101120000"\ntags: [a]\n---\n'),
+])
+def test_several_front_matter_changes_at_once(make_vault: MakeVault, name: str, before: str,
+                                              args: list[str], new_name: str,
+                                              after: str) -> None:
+    root = make_vault({name: before.encode(), "x.md": f"[[{name[:-3]}]]\n"})
+    retitle(root, name, "New", *args)
+    assert (root / new_name).read_bytes() == after.encode()
+    if new_name != name:
+        assert not (root / name).exists()
+    # With --alias the old name, which was the title, is an alias: the link reaches by it.
+    kept = "--alias" in args
+    assert (root / "x.md").read_text() == f"[[{(name if kept else new_name)[:-3]}]]\n"
+    assert broken(root) == []

@@ -181,24 +181,6 @@ def _check(note: Note, text: str, edits: list[TextEdit],
     return edits
 
 
-def _new_line(note: Note, text: str, front: _Front | None, line: str,
-              after: re.Pattern[str] | None = None) -> TextEdit:
-    """An edit adding ``line`` to the front matter (after the key ``after`` when
-    there is one, else first), or adding front matter holding it."""
-    if front is None:
-        at = 1 if text.startswith("\ufeff") else 0
-        nl = _newline(text)
-        return TextEdit(at, at, f"---{nl}{line}{nl}---{nl}")
-    at = front.lines[0].next
-    if after is not None:
-        number = _key_line(front, text, after)
-        if number is not None:
-            at = front.lines[_continuation(front, text, number)].next
-            if front.lines[_continuation(front, text, number)].end == at:  # no line break
-                return TextEdit(at, at, f"{front.newline}{line}")
-    return TextEdit(at, at, f"{line}{front.newline}")
-
-
 # -- the title
 
 _TITLE_KEY = re.compile(r"(?i:title)[ \t]*:(?=[ \t]|$)", re.M)
@@ -236,42 +218,80 @@ def title_source(note: Note, text: str) -> TitleSource:
 def title_edits(note: Note, text: str, title: str) -> list[TextEdit]:
     """Edits giving the note the title ``title`` where its title comes from:
     the ``title:`` value, the first ``# Heading``, or a ``title:`` line added."""
-    if not title.strip() or title != title.strip() or "\n" in title or "\r" in title:
-        raise FrontEditError(f"'{title}' is not a title (one line, no spaces around it)")
-    front = _front(note, text)
-    number = _front_title(front, text)
-    if front is not None and number is not None:
-        start, end = _value_span(front, text, number, _TITLE_KEY)
-        edits = [TextEdit(start, end, yaml_scalar(title, like=text[start:end]))]
-    elif (heading := _HEADING.search(mask_code(note.body))) is not None:
-        to_file = body_to_file(text, note.body_line)
-        edits = [TextEdit(to_file(heading.start(1)), to_file(heading.end(1)), title)]
-    else:
-        edits = [_new_line(note, text, front, f"title: {yaml_scalar(title)}")]
-    return _check(note, text, edits, lambda _, after: after.title == title, "title")
-
-
-# -- aliases and the id
-
-_ALIAS_KEY = re.compile(r"(?i:alias(?:es)?)[ \t]*:(?=[ \t]|$)", re.M)
-_ID_KEY = re.compile(r"(?i:id)[ \t]*:(?=[ \t]|$)", re.M)
+    return front_edits(note, text, title=title)
 
 
 def alias_edits(note: Note, text: str, alias: str) -> list[TextEdit]:
     """Edits adding ``alias`` to the note's aliases, in the form its ``aliases:``
     is written (none when the note already has it)."""
-    if alias in note.aliases:
-        return []
+    return front_edits(note, text, alias=alias)
+
+
+def id_edits(note: Note, text: str, note_id: str) -> list[TextEdit]:
+    """Edits writing ``id: "<note_id>"`` into the front matter (added when there
+    is none); for a note whose id comes from its file name, before a move."""
+    return front_edits(note, text, note_id=note_id)
+
+
+_ALIAS_KEY = re.compile(r"(?i:alias(?:es)?)[ \t]*:(?=[ \t]|$)", re.M)
+_ID_KEY = re.compile(r"(?i:id)[ \t]*:(?=[ \t]|$)", re.M)
+
+
+def front_edits(note: Note, text: str, *, title: str | None = None, alias: str | None = None,
+                note_id: str | None = None) -> list[TextEdit]:
+    """The edits of `title_edits`, `alias_edits` and `id_edits` at once: the lines
+    each adds go into one front matter (``title:``, ``id:``, then ``aliases:``),
+    added once when there is none. Checked by parsing the result again."""
+    if title is not None and (not title.strip() or title != title.strip()
+                              or "\n" in title or "\r" in title):
+        raise FrontEditError(f"'{title}' is not a title (one line, no spaces around it)")
     front = _front(note, text)
-    number = None if front is None else _key_line(front, text, _ALIAS_KEY)
-    if front is None or number is None:
-        nl = front.newline if front else _newline(text)
-        edits = [_new_line(note, text, front, f"aliases:{nl}  - {yaml_scalar(alias)}",
-                           after=_TITLE_KEY)]
-    else:
-        edits = [_alias_item(front, text, number, alias)]
-    return _check(note, text, edits, lambda before, after: after.aliases == (
-        *before.aliases, alias), "aliases")
+    nl = front.newline if front else _newline(text)
+    edits: list[TextEdit] = []
+    first: list[str] = []  # lines added at the top of the front matter
+    title_line = None if front is None else _key_line(front, text, _TITLE_KEY)
+    if title is not None and title != note.title:
+        number = _front_title(front, text)
+        if front is not None and number is not None:
+            start, end = _value_span(front, text, number, _TITLE_KEY)
+            edits.append(TextEdit(start, end, yaml_scalar(title, like=text[start:end])))
+        elif (heading := _HEADING.search(mask_code(note.body))) is not None:
+            to_file = body_to_file(text, note.body_line)
+            edits.append(TextEdit(to_file(heading.start(1)), to_file(heading.end(1)), title))
+        else:
+            first.append(f"title: {yaml_scalar(title)}")
+    if note_id is not None:
+        if front is not None and _key_line(front, text, _ID_KEY) is not None:
+            raise FrontEditError("an id: line that gives no id")
+        first.append(f"id: {json.dumps(note_id)}")
+    if alias is not None and alias not in note.aliases:
+        number = None if front is None else _key_line(front, text, _ALIAS_KEY)
+        if front is not None and number is not None:
+            edits.append(_alias_item(front, text, number, alias))
+        elif front is not None and title_line is not None:  # after the title: line
+            at = front.lines[_continuation(front, text, title_line)].next
+            edits.append(TextEdit(at, at, f"aliases:{nl}  - {yaml_scalar(alias)}{nl}"))
+        else:
+            first.append(f"aliases:{nl}  - {yaml_scalar(alias)}")
+    if first:
+        lines = "".join(f"{line}{nl}" for line in first)
+        if front is None:
+            at = 1 if text.startswith("\ufeff") else 0
+            edits.append(TextEdit(at, at, f"---{nl}{lines}---{nl}"))
+        else:
+            at = front.lines[0].next
+            edits.append(TextEdit(at, at, lines))
+
+    def same(before: Note, after: Note) -> bool:
+        aliases = before.aliases if alias is None or alias in before.aliases else (
+            *before.aliases, alias)
+        return (after.title == (before.title if title is None else title)
+                and after.aliases == aliases
+                and (note_id is None or (after.id == note_id and not after.id_from_filename)))
+
+    what = " and ".join(n for n, v in (("title", title), ("aliases", alias), ("id", note_id))
+                        if v is not None)
+    return _check(note, text, edits, same, what) if edits else []
 
 
 def _alias_item(front: _Front, text: str, number: int, alias: str) -> TextEdit:
@@ -296,18 +316,6 @@ def _alias_item(front: _Front, text: str, number: int, alias: str) -> TextEdit:
         inner = value[1:close].strip()
         at = start + close
         return TextEdit(at, at, (", " if inner else "") + yaml_scalar(alias, flow=True))
-    if value[0] in "\"'|>" or "," in alias:
+    if value[0] in "\"'|>" or "," in alias or not _plain(f"{value}, {alias}", False):
         return TextEdit(start, end, f"[{value}, {yaml_scalar(alias, flow=True)}]")
     return TextEdit(end, end, f", {alias}")
-
-
-def id_edits(note: Note, text: str, note_id: str) -> list[TextEdit]:
-    """Edits writing ``id: "<note_id>"`` into the front matter (added when there
-    is none); for a note whose id comes from its file name, before a move."""
-    front = _front(note, text)
-    if front is not None and _key_line(front, text, _ID_KEY) is not None:
-        raise FrontEditError("an id: line that gives no id")
-    edits = [_new_line(note, text, front, f"id: {json.dumps(note_id)}")]
-    after_note = note
-    return _check(after_note, text, edits, lambda _, after: after.id == note_id
-                  and not after.id_from_filename, "id")

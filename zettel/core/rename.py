@@ -66,51 +66,36 @@ def rename_of(source: Source, *, new_path: str | None = None, title: str | None 
     its row after, and the front-matter edits it needs (raises `PlanRefused`)."""
     note, text = source.note, source.text
     path = new_path or note.path
-    edits: list[TextEdit] = []
     warnings: list[str] = []
-    new_title = note.title
+    retitled = title is not None and title != note.title
+    new_title = title if title is not None and retitled else note.title
+    keep_id = None  # an id from the file name, written into the front matter
+    note_id = note.id
     try:
-        source_kind = frontedit.title_source(note, text)
-        if title is not None and title != note.title:
-            edits += frontedit.title_edits(note, text, title)
-            new_title = title
-            if alias:
-                edits += frontedit.alias_edits(note, text, note.title)
-        elif source_kind == "name":
+        if not retitled and frontedit.title_source(note, text) == "name":
             new_title = stem_of(path)
-        note_id = note.id
-        if (note.id_from_filename and id_from_filename(stem_of(path)) != note.id
-                and not is_timestamp_id(note.id or "")):
+        lost = note.id_from_filename and id_from_filename(stem_of(path)) != note.id
+        if lost and is_timestamp_id(note.id or ""):
+            keep_id = note.id
+            warnings.append(f"'{note.path}' took its id {note.id} from its file name: the id "
+                            "is written into its front matter, so links by id keep working")
+        elif lost:
             note_id = id_from_filename(stem_of(path))
             warnings.append(f"'{note.path}' took its id {note.id} from its file name, which is "
                             "not a timestamp: it is not written into the front matter, and "
                             "links by that id are rewritten")
-        elif note.id_from_filename and id_from_filename(stem_of(path)) != note.id:
-            assert note.id is not None
-            if not (title is not None and source_kind == "name"):
-                edits += frontedit.id_edits(note, text, note.id)
-            else:  # one new front matter for both: written together
-                edits = _merged_front(note, text, title, note.id)
-            warnings.append(f"'{note.path}' took its id {note.id} from its file name: the id "
-                            "is written into its front matter, so links by id keep working")
         elif note_id is None:
             note_id = id_from_filename(stem_of(path))
+        edits = frontedit.front_edits(note, text, title=title if retitled else None,
+                                      alias=note.title if alias and retitled else None,
+                                      note_id=keep_id)
     except frontedit.FrontEditError as err:
         raise PlanRefused(str(err)) from err
     aliases = note.aliases
-    if alias and title is not None and note.title not in aliases and title != note.title:
+    if alias and retitled and note.title not in aliases:
         aliases = (*aliases, note.title)
     after = Row(path, note_id, new_title, aliases)
     return Rename(row_of(note), after, tuple(edits), tuple(warnings))
-
-
-def _merged_front(note: Note, text: str, title: str | None, note_id: str) -> list[TextEdit]:
-    """Front matter holding an id and a title, for a note that has none."""
-    assert title is not None
-    at = 1 if text.startswith("\ufeff") else 0
-    nl = "\r\n" if "\r\n" in text else "\n"
-    return [TextEdit(at, at, f'---{nl}title: {frontedit.yaml_scalar(title)}{nl}'
-                     f'id: "{note_id}"{nl}---{nl}')]
 
 
 def keys_to_watch(resolver: Resolver, rename: Rename) -> set[str]:
