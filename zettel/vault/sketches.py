@@ -179,7 +179,6 @@ class Sketches:
     def __init__(self, memo: _Memo) -> None:
         self._m = memo
         self._rows_at = array("I", memo.rows_at)
-        self._where: dict[str, int] | None = None
         self._tables: dict[str, Any] = {}
         self._shared = frozenset(memo.shared)
 
@@ -187,9 +186,9 @@ class Sketches:
         return len(self._m.paths)
 
     def _index(self, path: str) -> int | None:
-        if self._where is None:
-            self._where = {p: i for i, p in enumerate(self._m.paths)}
-        return self._where.get(path)
+        paths = self._m.paths  # in path order, as listed
+        i = bisect_left(paths, path)
+        return i if i < len(paths) and paths[i] == path else None
 
     def _row(self, i: int) -> Row:
         note_id, title, aliases = json.loads(self._m.rows[self._rows_at[i]:self._rows_at[i + 1]])
