@@ -75,6 +75,30 @@ async def test_the_same_messages_as_zettel_check(client: LanguageClient,
         ("yaml-error", ERROR, 1), ("orphan", HINT, 1)}
 
 
+async def test_did_you_mean_as_zettel_check_says_it(client: LanguageClient,
+                                                    sample_vault: Path) -> None:
+    """Typos whose suggestion depends on the paragraph (two candidates, one named
+    there), an id a typo or two away, a title nearly written: the server, which
+    asks check about the link's candidates only, says what check says."""
+    typos = ("\nOtlet's [[20240110110001]] and Bush's [[20240109093001]].\n\n"
+             "Paul Otlet imagined it, see [[20240109093010]].\n\n"
+             "The [[Zettelkasten methd]], [[Hypertxt]], [[Folgezetel|numbering]].\n\n"
+             "Nothing like [[Quux frobnicator]].\n")
+    path = sample_vault / "20240114090000.md"
+    typed = path.read_text(encoding="utf-8") + typos
+    path.write_text(typed, encoding="utf-8")  # check reads the file: the same text
+    await start(client, sample_vault)
+    document = await open_note(client, path)
+    got = sorted((d.range.start.line + 1, d.message) for d in client.diagnostics[document]
+                 if d.code == "broken-link")
+    report = subprocess.run([sys.executable, "-m", "zettel.cli.main", "check", "--json",
+                             str(sample_vault)], capture_output=True, text=True)
+    expected = sorted((p["line"], p["message"]) for p in json.loads(report.stdout)["problems"]
+                      if p["path"] == path.name and p["kind"] == "broken-link")
+    assert got == expected
+    assert len(got) == 7 and sum("did you mean" in message for _, message in got) >= 5
+
+
 async def test_field_problems_sit_on_their_lines(client: LanguageClient,
                                                  sample_vault: Path) -> None:
     await start(client, sample_vault)

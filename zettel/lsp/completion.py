@@ -39,6 +39,8 @@ LINKED_BONUS, RECENT_BONUS = 12.0, 8.0
 #: How many of the latest changed notes get a bonus.
 RECENT = 200
 TRIGGERS = ["[", "(", "#", ":", "/"]
+#: The most wiki links whose style is counted to find the vault's link style.
+STYLE_SAMPLE = 4000
 
 _WIKI = re.compile(r"\[\[([^\[\]]*)$")
 _MARKDOWN = re.compile(r"\]\(([^()\s]*)$")
@@ -179,12 +181,12 @@ def ranked(state: VaultState, query: str, exclude: str | None = None,
            limit: int = LIMIT) -> list[tuple[str, float]]:
     """The notes best matching ``query`` (the latest changed when it is empty),
     best first, with their scores."""
-    scores = matcher(state).search(query) if query.strip() else {}
     now = time.monotonic()
     recent = heapq.nlargest(RECENT, state.changed.items(), key=lambda item: item[1])
     bonus = {path: RECENT_BONUS * (1 - rank / RECENT) for rank, (path, _) in enumerate(recent)}
     for path, when in state.linked.items():
         bonus[path] = bonus.get(path, 0.0) + LINKED_BONUS / (1 + (now - when) / 3600)
+    scores = matcher(state).search(query, bonus, limit) if query.strip() else {}
     if not query.strip():
         scores = dict.fromkeys(bonus, 0.0)
     final = [(path, score + bonus.get(path, 0.0)) for path, score in scores.items()
@@ -193,13 +195,16 @@ def ranked(state: VaultState, query: str, exclude: str | None = None,
 
 
 def style(state: VaultState) -> LinkStyle:
-    """The vault's link style: its setting, else the style most of its links use."""
+    """The vault's link style: its setting, else the style most of its wiki links
+    use (counted over at most `STYLE_SAMPLE` of them, spread evenly over the vault)."""
     if state.config.link_style is not None:
         return state.config.link_style
     found = state.memo.get(("style",))
     if found is None:
-        links = ((link, state.resolve(link, path)) for path, note in state.notes.items()
-                 for link in note.links if link.kind in ("wiki", "embed"))
+        written = [(path, link) for path, note in state.notes.items() for link in note.links
+                   if link.kind in ("wiki", "embed")]
+        step = max(1, len(written) // STYLE_SAMPLE)
+        links = ((link, state.resolve(link, path)) for path, link in written[::step])
         found = state.memo[("style",)] = most_used(count_styles(links))
     return found  # type: ignore[no-any-return]
 

@@ -19,7 +19,9 @@ from lsprotocol import types
 
 from zettel.core.check import analyze, broken_links
 from zettel.core.graph import ResolvedLink
-from zettel.core.model import Link, Problem
+from zettel.core.model import Link, Note, Problem
+from zettel.core.resolve import normalize
+from zettel.core.suggest import plain
 from zettel.lsp.workspace import Buffer
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 SOURCE = "zettel"
 _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 _HINTS = frozenset({"orphan", "isolated"})
+_ID_KINDS = frozenset({"duplicate-id", "malformed-id"})
 _FIELD_LINE = {"duplicate-id": "id", "malformed-id": "id", "orphan": "title", "isolated": "title"}
 #: Broken-link problems remembered (their "did you mean" reads the whole vault's names).
 _MEMO_SIZE = 4096
@@ -58,6 +61,14 @@ class _OneNote:
         return self._dead_end
 
 
+class _NoSharedIds:
+    """The resolver of a one-note view: the ids it shares are found vault-wide."""
+
+    @staticmethod
+    def shared_ids() -> list[tuple[str, ...]]:
+        return []
+
+
 def problems(buffer: Buffer) -> Found:
     """The problems of the buffer's note, each with its link when it is about one."""
     return cast("Found", buffer.cached("problems", lambda: _problems(buffer)))
@@ -82,39 +93,80 @@ def _problems(buffer: Buffer) -> Found:
         elif not found.is_file and found.paths[0] != path:
             dead_end = False
     orphan = not state.backlinks_of(path)
-    view = _OneNote(state.notes, state.resolver, path, [], ambiguous, orphan, dead_end)
+    # The note alone: its own problems, its ambiguous links, orphan or isolated. The
+    # problems of its id, which need every note, come from `_id_problems`.
+    view = _OneNote({path: note}, cast("Resolver", _NoSharedIds()), path, [], ambiguous,
+                    orphan, dead_end)
     waiting = {(line, target): deque(item.link for item in ambiguous
                                      if (item.link.line, item.link.target) == (line, target))
                for line, target in {(i.link.line, i.link.target) for i in ambiguous}}
     out: Found = []
     for problem in analyze(cast("KnowledgeGraph", view)).problems:
-        if problem.path != path:
-            continue
         about: Link | None = None
         if problem.kind == "ambiguous-link":
             queue = waiting.get((problem.line or 0, problem.target or ""))
             about = queue.popleft() if queue else None
         out.append((problem, about))
-    out += _broken(state, note.context, broken)
+    out += [(p, None) for p in _id_problems(state).get(path, ()) if p not in note.problems]
+    out += _broken(state, note, broken)
     out.sort(key=lambda item: (item[0].line or 0, item[1].start if item[1] else -1))
     return out
 
 
-def _broken(state: VaultState, context: Any, broken: list[ResolvedLink]) -> Found:
-    """A broken-link problem for each of ``broken``, its message remembered by the
-    link and its paragraph while the vault's names stay the same."""
-    memo: dict[tuple[Any, ...], Problem] = state.memo
-    keys = [(state.names_version, item.source, item.link.target, item.link.label,
-             item.link.kind, context(item.link)) for item in broken]
-    missing = [i for i, key in enumerate(keys) if key not in memo]
-    if missing:
-        if len(memo) > _MEMO_SIZE:
-            memo.clear()
-        view = _OneNote(state.notes, state.resolver, "", [broken[i] for i in missing], [],
-                        False, False)
-        for i, problem in zip(missing, broken_links(cast("KnowledgeGraph", view)),
-                              strict=True):
-            memo[keys[i]] = problem
+def _id_problems(state: VaultState) -> dict[str, list[Problem]]:
+    """The duplicate and malformed ids of the vault, by note, for its ids as they
+    are (`zettel.core.check.analyze` over every note, once per change of an id)."""
+    key = ("ids", state.ids_version)
+    found = state.memo.get(key)
+    if found is None:
+        view = _OneNote(state.notes, state.resolver, "", [], [], False, False)
+        found = {}
+        for problem in analyze(cast("KnowledgeGraph", view)).problems:
+            if problem.kind in _ID_KINDS:
+                found.setdefault(problem.path, []).append(problem)
+        state.memo[key] = found
+    return found  # type: ignore[no-any-return]
+
+
+def _candidates(state: VaultState, source: Note, link: Link) -> frozenset[str]:
+    """The notes "did you mean" may suggest for ``link`` (`zettel.core.suggest`: the
+    ids an edit or two away, the titles and aliases like its target or label; never
+    its own note), found with the vault's suggester, kept while names stay the same."""
+    suggester = state.suggester
+    key = normalize(link.target)
+    written = "" if key.isdigit() else plain(key)
+    found = set(suggester.near_ids(key) if key.isdigit() else suggester.similar_names(written))
+    label = plain(link.label) if link.label else ""
+    if label and label != written:
+        found.update(suggester.similar_names(label))
+    found.discard(source.path)
+    return frozenset(found)
+
+
+def _broken(state: VaultState, note: Note, broken: list[ResolvedLink]) -> Found:
+    """A broken-link problem for each of ``broken``, from `zettel.core.check.broken_links`.
+
+    "Did you mean" chooses among a link's candidates only (`_candidates`), so check
+    is given the vault reduced to the note and those candidates: the same problem,
+    without folding every title of the vault on each keystroke. It is remembered
+    by the link, its candidates and (when it has any) its paragraph, while the
+    vault's names stay the same."""
+    memo: dict[tuple[Any, ...], Problem] = state.memo.setdefault(("broken",), {})
+    keys = []
+    for item in broken:
+        link = item.link
+        candidates = _candidates(state, note, link)
+        keys.append((state.names_version, item.source, link.target, link.label, link.kind,
+                     candidates, note.context(link) if candidates else None))
+    if len(memo) > _MEMO_SIZE:
+        memo.clear()
+    for i, key in enumerate(keys):
+        if key in memo:
+            continue
+        notes = {path: state.notes[path] for path in key[5] if path in state.notes}
+        notes[note.path] = note
+        view = _OneNote(notes, state.resolver, "", [broken[i]], [], False, False)
+        memo[key] = broken_links(cast("KnowledgeGraph", view))[0]
     out: Found = []
     for item, key in zip(broken, keys, strict=True):
         problem = memo[key]

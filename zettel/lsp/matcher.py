@@ -16,7 +16,11 @@ a word or the name a typo or two away (rapidfuzz)         45-60
 
 The names are joined into one string searched by regular expressions (the
 scan runs in C), and rapidfuzz compares the query with each distinct word
-only when the other ways found few names.
+only when the other ways found few names. A query that starts a word of more
+than `BROAD` names (one letter, the first digits of timestamp ids) is **broad**:
+the names of the keys the caller prefers (recent notes) are scored first, and
+only as many others as it asks for are added, in the order of the words they
+start.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ K = TypeVar("K", bound=Hashable)
 #: matches everywhere: the first ones found are as good as any).
 MAX_MATCHES = 5000
 _FEW = 30
+#: A query starting a word of more names than this is broad (see the module doc).
+BROAD = 2000
 _WORD = re.compile(r"\w+")
 _SPACES = re.compile(r"[^\S\n]+")
 #: Called with a name's number and a score for it.
@@ -56,18 +62,28 @@ class Matcher(Generic[K]):
             self._starts.append(self._starts[-1] + len(form) + 1)
         self._words: dict[str, list[int]] | None = None
         self._sorted: list[str] = []
+        self._lines_of: dict[K, list[int]] = {}
+        for line, key in enumerate(self._keys):
+            self._lines_of.setdefault(key, []).append(line)
 
     def __len__(self) -> int:
         return len(self._names)
 
+    def prepare(self) -> None:
+        """Build the table of words now (it is built on first use otherwise)."""
+        self._index()
+
     def _line(self, offset: int) -> int:
         return bisect_right(self._starts, offset) - 1
 
-    def search(self, query: str) -> dict[K, float]:
-        """Every key whose names match ``query``, with its best score (0-100)."""
+    def search(self, query: str, prefer: Iterable[K] = (), limit: int = 50) -> dict[K, float]:
+        """Every key whose names match ``query``, with its best score (0-100); for a
+        broad query, the ``prefer`` keys that match and ``limit`` others."""
         q = " ".join(fold(query).split())
         if not q:
             return {}
+        if self._is_broad(q):
+            return self._broad(q, prefer, limit)
         scores: dict[int, float] = {}
 
         def offer(line: int, score: float) -> None:
@@ -96,6 +112,41 @@ class Matcher(Generic[K]):
             key = self._keys[line]
             if score > found.get(key, 0.0):
                 found[key] = score
+        return found
+
+    def _prefixed(self, head: str) -> list[str]:
+        """The distinct words of the names that start with ``head``, in order."""
+        self._index()
+        lo = bisect_left(self._sorted, head)
+        return self._sorted[lo : bisect_left(self._sorted, head + "\U0010ffff")]
+
+    def _is_broad(self, q: str) -> bool:
+        if " " in q or not _WORD.fullmatch(q):
+            return False
+        table, total = self._index(), 0
+        for word in self._prefixed(q):
+            total += len(table[word])
+            if total > BROAD:
+                return True
+        return False
+
+    def _broad(self, q: str, prefer: Iterable[K], limit: int) -> dict[K, float]:
+        found: dict[K, float] = {}
+        for key in prefer:
+            for line in self._lines_of.get(key, ()):
+                score = _score(self._names[line], q)
+                if score > found.get(key, 0.0):
+                    found[key] = score
+        others = 0
+        table = self._index()
+        for word in self._prefixed(q):
+            for line in table[word]:
+                key = self._keys[line]
+                if key not in found:
+                    found[key] = _score(self._names[line], q)
+                    others += 1
+                    if others >= limit:
+                        return found
         return found
 
     def _index(self) -> dict[str, list[int]]:
@@ -164,6 +215,20 @@ class Matcher(Generic[K]):
         for _, similarity, line in process.extract(
                 q, self._names, scorer=fuzz.ratio, processor=None, score_cutoff=75, limit=50):
             offer(line, 45.0 + 15.0 * (similarity - 75) / 25)
+
+
+def _score(name: str, q: str) -> float:
+    """The score of one name for a query of one word (see the module doc)."""
+    if name.startswith(q):
+        return _prefix_score(name, q)
+    at = name.find(q)
+    if at == -1:
+        return 0.0
+    while at != -1:
+        if not name[at - 1].isalnum():
+            return 85.0
+        at = name.find(q, at + 1)
+    return 70.0
 
 
 def _prefix_score(name: str, q: str) -> float:

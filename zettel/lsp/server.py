@@ -10,6 +10,7 @@ message (``window/logMessage``), and the next message is served.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from pygls.uris import from_fs_path
 from zettel import __version__
 from zettel.lsp import actions, completion, diagnostics, hover, navigation, rename, symbols
 from zettel.lsp.positions import UTF8, UTF16, UTF32
-from zettel.lsp.state import VaultState
+from zettel.lsp.state import VaultState, settle
 from zettel.lsp.watch import Watcher
 from zettel.lsp.workspace import Buffer, Change
 
@@ -90,9 +91,30 @@ class ZettelServer(LanguageServer):
 
         self.space = Workspace(vault, log=self.log)
         self.watcher = Watcher(self)
-        self.space.on_load = self.watcher.watch
+        self.space.on_load = self._loaded
         self.markdown = True
         self.documents = True
+
+    def _loaded(self, state: VaultState) -> None:
+        """A vault was read: watch it, and prepare what the first requests need."""
+        self.watcher.watch(state)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop: nothing to do later
+        asyncio.ensure_future(self._warm_up(state))
+
+    async def _warm_up(self, state: VaultState) -> None:
+        """Build the link index, the names to complete and the link style, one at a
+        time between requests (each is built on first use otherwise)."""
+        for step in (state.prepare, lambda: completion.matcher(state).prepare(),
+                     lambda: completion.style(state)):
+            await asyncio.sleep(0)
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - built again, and reported, when used
+                logger.exception("warming up")
+        settle()
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         """A notice in the editor's log (``window/logMessage``)."""

@@ -11,6 +11,7 @@ Cosma ``type:``), so only links filed under those names are resolved.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections import Counter
@@ -55,6 +56,13 @@ def note_keys(note: Note, extensions: tuple[str, ...]) -> set[str]:
     return keys
 
 
+def settle() -> None:
+    """Leave the objects made so far (a vault's notes, its tables) out of the garbage
+    collector's full passes: they live as long as the server, and scanning them all
+    made some keystrokes wait a few hundred milliseconds."""
+    gc.freeze()
+
+
 def _names(note: Note) -> tuple[object, ...]:
     return note.id, note.title, note.aliases
 
@@ -81,14 +89,17 @@ class VaultState:
         self.names_version = 0
         #: Bumped when the notes' names, or what a note links to, change.
         self.links_version = 0
+        #: Bumped when a note's id changes (or a note comes or goes).
+        self.ids_version = 0
         #: Answers remembered by the features (diagnostics), keyed with `names_version`.
         self.memo: dict[tuple[object, ...], Any] = {}
         self._resolver: Resolver | None = None
         self._suggester: Suggester | None = None
         self._by_key: dict[str, dict[str, list[int]]] = {}
         self._keys_of: dict[str, tuple[str, ...]] = {}
-        self._typed: Counter[str] = Counter()
+        self._typed: Counter[str] = Counter()  # targets of typed links, and their uses
         self._typed_of: dict[str, list[str]] = {}
+        self._target_keys: dict[str, tuple[str, ...]] = {}
         self._indexed = False
         self._counts: tuple[Counter[str], Counter[str]] | None = None
 
@@ -106,6 +117,7 @@ class VaultState:
         self.changed = {e.path: e.mtime_ns for e in entries}
         self.error = None
         self._reset()
+        settle()
         return vault.notices
 
     def clear(self, reason: str) -> None:
@@ -116,8 +128,11 @@ class VaultState:
 
     def _reset(self) -> None:
         self._names_changed()
+        self.ids_version += 1
         self._by_key, self._keys_of, self._typed_of = {}, {}, {}
         self._typed = Counter()
+        self._target_keys = {}
+        self.memo = {}
         self._indexed = False
         self._counts = None
 
@@ -133,6 +148,8 @@ class VaultState:
         """Hold ``note`` in place of the note at its path (added if new)."""
         old = self.notes.get(note.path)
         self.notes[note.path] = note
+        if old is None or old.id != note.id or old.id_from_filename != note.id_from_filename:
+            self.ids_version += 1
         if old is None or _names(old) != _names(note):
             self._names_changed()
         if old is None or old.tags != note.tags or old.types != note.types:
@@ -149,6 +166,7 @@ class VaultState:
         """Forget the note at ``path``."""
         if self.notes.pop(path, None) is not None:
             self._names_changed()
+            self.ids_version += 1
             self._counts = None
             self._unindex(path)
         self.changed.pop(path, None)
@@ -223,7 +241,21 @@ class VaultState:
         """The Cosma link types of the vault's typed links (``[[type:target]]``
         that resolve as typed), with how many links use each."""
         self._ensure_index()
-        return +self._typed
+        key = ("link types", self.names_version)
+        found = self.memo.get(key)
+        if found is None:
+            found = Counter()
+            for target, uses in self._typed.items():
+                if uses > 0:
+                    kind = self.resolver.resolve(target).link_type
+                    if kind:
+                        found[kind] += uses
+            self.memo[key] = found
+        return found  # type: ignore[no-any-return]
+
+    def prepare(self) -> None:
+        """Build the link index now (it is built on first use otherwise)."""
+        self._ensure_index()
 
     # -- the link index
 
@@ -233,19 +265,32 @@ class VaultState:
             for note in self.notes.values():
                 self._index(note)
 
+    def _keys(self, target: str) -> tuple[str, ...]:
+        """`link_keys` of a target, remembered (a vault repeats its targets)."""
+        found = self._target_keys.get(target)
+        if found is None:
+            if len(self._target_keys) > 500_000:
+                self._target_keys.clear()
+            found = self._target_keys[target] = tuple(link_keys(target,
+                                                                self.config.extensions))
+        return found
+
     def _index(self, note: Note) -> None:
         self._unindex(note.path)
-        exts = self.config.extensions
         keys: dict[str, list[int]] = {}
         typed: list[str] = []
         for number, link in enumerate(note.links):
-            if link.kind == "external" or not link.target:
+            target = link.target
+            if link.kind == "external" or not target:
                 continue
-            for key in link_keys(link.target, exts):
-                keys.setdefault(key, []).append(number)
-            found = _TYPED.match(link.target)
-            if found and self.resolver.resolve_link(link, note.path).link_type:
-                typed.append(found.group(1))
+            for key in self._keys(target):
+                found = keys.get(key)
+                if found is None:
+                    keys[key] = [number]
+                elif found[-1] != number:
+                    found.append(number)
+            if ":" in target and link.kind in ("wiki", "embed") and _TYPED.match(target):
+                typed.append(target)
         for key, numbers in keys.items():
             self._by_key.setdefault(key, {})[note.path] = numbers
         self._keys_of[note.path] = tuple(keys)
