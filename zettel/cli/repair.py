@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from zettel.core.mentions import Mention
     from zettel.core.resolve import Named
     from zettel.vault.repair import Fix
-    from zettel.vault.sketches import Row, Sketches
+    from zettel.vault.sketches import Sketches
 
 FIX_HELP = """Find broken and ambiguous links, with their candidates; --apply fixes them.
 
@@ -75,12 +75,17 @@ def fix(vault: str | None, apply_rule: bool, create_stubs: bool, dry_run: bool,
     with usage_errors():
         listing = scan_folder(root)
         opened = open_vault(root, listing=listing)
-        show_notices(opened.notices)
-        sketches, notices = load_sketches(root, listing[1])
-    show_notices(notices)
+    show_notices(opened.notices)
+
+    def sketches() -> Sketches:  # loaded only when the vault has a search index
+        found, notices = load_sketches(root, listing[1])
+        show_notices(notices)
+        return found
+
     finder = ContextFinder(root, sketches)
     try:
-        fixes = find_fixes(root, context=finder, vault=opened)
+        with usage_errors():
+            fixes = find_fixes(root, context=finder, vault=opened)
     finally:
         finder.close()
     show_notices(tuple(finder.notices))
@@ -162,7 +167,7 @@ def mentions(note: str | None, vault: str | None, every: bool, link: bool, pick:
              within: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     """`zettel mentions` (help: `MENTIONS_HELP`)."""
     from zettel.vault.repair import find_all_mentions, find_mentions  # noqa: PLC0415
-    from zettel.vault.scan import scan_folder  # noqa: PLC0415
+    from zettel.vault.scan import open_vault, scan_folder  # noqa: PLC0415
     from zettel.vault.sketches import load_sketches  # noqa: PLC0415
 
     if every == (note is not None):
@@ -170,18 +175,21 @@ def mentions(note: str | None, vault: str | None, every: bool, link: bool, pick:
     if pick is not None and not link:
         raise UsageProblem("--pick chooses mentions to link: use it with --link")
     root = vault_path(vault)
+    rows: dict[str, Named]
     with usage_errors():
         listing = scan_folder(root)
-        show_notices(listing[0].warnings)
-        sketches, notices = load_sketches(root, listing[1])
-        show_notices(notices)
         if every:
-            found = find_all_mentions(root, listing=listing, sketches=sketches)
+            opened = open_vault(root, listing=listing)
+            show_notices(opened.notices)
+            found = find_all_mentions(root, vault=opened)
+            rows = {n.path: n for n in opened.notes}
         else:
+            show_notices(listing[0].warnings)
+            sketches, notices = load_sketches(root, listing[1])
+            show_notices(notices)
             target = _target(sketches, note or "", root, listing[0].extensions)
             found = find_mentions(root, target, sketches=sketches)
-    rows = {path: row for path in {m.target for m in found}
-            if (row := sketches.row(path)) is not None}
+            rows = {target.path: target}
     places = {_relative(path, root) for path in within}
     numbered = [(n, m) for n, m in enumerate(found, 1) if not places or m.source in places]
     if not link:
@@ -234,7 +242,7 @@ def _chosen(numbered: list[tuple[int, Mention]], pick: str | None,
     return [(n, m) for n, m in numbered if n in wanted]
 
 
-def _mention_json(number: int, mention: Mention, rows: dict[str, Row]) -> dict[str, Any]:
+def _mention_json(number: int, mention: Mention, rows: dict[str, Named]) -> dict[str, Any]:
     target = rows.get(mention.target)
     return {"number": number, "path": mention.source, "line": mention.line,
             "column": mention.column, "text": mention.text, "target": mention.target,
@@ -242,7 +250,7 @@ def _mention_json(number: int, mention: Mention, rows: dict[str, Row]) -> dict[s
             "flag": mention.flag, "line_text": mention.line_text}
 
 
-def _report_mentions(numbered: list[tuple[int, Mention]], rows: dict[str, Row], as_json: bool,
+def _report_mentions(numbered: list[tuple[int, Mention]], rows: dict[str, Named], as_json: bool,
                      every: bool) -> None:
     if as_json:
         dump([_mention_json(n, m, rows) for n, m in numbered])

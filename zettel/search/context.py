@@ -8,12 +8,12 @@ left out): words of four characters or more, not numbers, held by at most
 A paragraph of common words finds nothing, and costs nothing: the index is
 opened (and brought up to date) only for the first link that has rare words,
 and only when the vault has an index already (``zettel index`` makes it);
-otherwise no note is found this way.
+otherwise no note is found this way (and the sketches are not even loaded).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,14 +42,20 @@ class ContextFinder:
     """Finds, for a broken link, the notes whose text holds rare words of its
     context (see the module doc); a `zettel.vault.repair.ContextSearch`."""
 
-    def __init__(self, root: Path, sketches: Sketches) -> None:
+    def __init__(self, root: Path, sketches: Sketches | Callable[[], Sketches]) -> None:
+        """``sketches``: the vault's, or how to load them (only if it has an index)."""
         self.root = root
-        self.sketches = sketches
+        self._sketches = sketches
         self.notices: list[str] = []
         self._index: SearchEngine | None = None
         self._failed = False
-        self._rare = max(3, int(RARE_SHARE * len(sketches)))
         self._counted: dict[str, int] = {}  # word: notes holding it (0: not a word searched)
+
+    @property
+    def sketches(self) -> Sketches:
+        if callable(self._sketches):
+            self._sketches = self._sketches()
+        return self._sketches
 
     def rare_words(self, note: Note, link: Link) -> list[str]:
         """The rarest words of ``link``'s paragraph (the link left out)."""
@@ -64,10 +70,17 @@ class ContextFinder:
                                    if len(word) >= 4 and not word.isdigit() else 0)
             if n:
                 counted[word] = n
-        rare = [word for word, n in counted.items() if 1 < n <= self._rare]
+        most = max(3, int(RARE_SHARE * len(self.sketches)))
+        rare = [word for word, n in counted.items() if 1 < n <= most]
         return sorted(rare, key=lambda word: (counted[word], word))[:WORDS]
 
     def __call__(self, note: Note, link: Link) -> Sequence[ContextHit]:
+        if self._failed or not (self._index or has_index(self.root)):
+            if not self._failed:
+                self.notices.append("no search index: the words of a link's context were "
+                                    "not searched (zettel index makes one)")
+                self._failed = True
+            return ()
         found = self.rare_words(note, link)
         index = self._open() if found else None
         if index is None:
@@ -93,10 +106,6 @@ class ContextFinder:
         if self._index is not None or self._failed:
             return self._index
         self._failed = True  # until it is open
-        if not has_index(self.root):
-            self.notices.append("no search index: the words of a link's context were not "
-                                "searched (zettel index makes one)")
-            return None
         from zettel.search.keeper import SearchIndex  # noqa: PLC0415 - Whoosh, only if needed
         from zettel.search.model import IndexBusy  # noqa: PLC0415
         from zettel.vault.statedir import UnsafeStateDir  # noqa: PLC0415

@@ -23,14 +23,14 @@ from zettel.core.model import Link, Note, count
 from zettel.core.parse import body_to_file, decode, parse_bytes, parse_text
 from zettel.core.plan import FileChange, NewFile, Plan, TextEdit
 from zettel.core.resolve import Named, Resolver
-from zettel.vault.scan import Vault, open_vault, read_bytes, scan_folder
+from zettel.vault.scan import Vault, open_vault, read_bytes
 from zettel.vault.sketches import Sketches, load_sketches
 from zettel.vault.write import EditRefused, read_for_edit
 
 if TYPE_CHECKING:  # the ranking of links (and rapidfuzz) loads for zettel fix only
     from zettel.core.fix import ContextHit, Ranking
     from zettel.core.suggest import Suggester
-    from zettel.vault.facts import Facts, Listing
+    from zettel.vault.facts import Facts
 
 #: The notes whose text holds words of a broken link's context (the search layer
 #: gives it: the vault layer may not search).
@@ -227,7 +227,7 @@ def find_mentions(root: Path | str, note: Named, *,
         sketches, _ = load_sketches(root)
     finder = MentionFinder([note])
     shared = {name.key for name in finder.names if sketches.shared(name.key)}
-    common = _common(sketches, finder)
+    common = _common(sketches, finder, note)
     found = []
     for path in sketches.candidates(name.words for name in finder.names):
         if path == note.path:
@@ -241,11 +241,17 @@ def find_mentions(root: Path | str, note: Named, *,
     return [_flagged(m, shared, common) for m in found]
 
 
-def _common(sketches: Sketches, finder: MentionFinder) -> set[str]:
+def _common(sketches: Sketches, finder: MentionFinder, note: Named) -> set[str]:
+    """The one-word names of ``note`` that the text of many other notes holds."""
     total = len(sketches)
-    return {name.written for name in finder.names if len(name.words) == 1
-            and (n := sketches.notes_with(name.words[0])) >= COMMON_AT_LEAST
-            and n >= COMMON_SHARE * total}
+    found = set()
+    for name in finder.names:
+        if len(name.words) == 1:
+            word = name.words[0]
+            others = sketches.notes_with(word) - sketches.holds(note.path, word)
+            if others >= COMMON_AT_LEAST and others >= COMMON_SHARE * total:
+                found.add(name.written)
+    return found
 
 
 def _flagged(mention: Mention, shared: set[str], common: set[str]) -> Mention:
@@ -256,24 +262,25 @@ def _flagged(mention: Mention, shared: set[str], common: set[str]) -> Mention:
     return mention
 
 
-def find_all_mentions(root: Path | str, *, listing: Listing | None = None,
-                      sketches: Sketches | None = None) -> list[Mention]:
-    """Every unlinked mention of every note in the vault at ``root``, by target
-    then source: one pass over each note with all names at once
-    (`zettel.core.mentions.MentionFinder`). ``listing``: `scan_folder`'s."""
-    root = Path(root)
-    listing = listing or scan_folder(root)
-    if sketches is None:
-        sketches, _ = load_sketches(root, listing[1])
-    vault = open_vault(root, listing=listing)
+def find_all_mentions(root: Path | str, *, vault: Vault | None = None) -> list[Mention]:
+    """Every unlinked mention of every note in the vault at ``root`` (``vault``,
+    opened already), by target then source: one pass over each note with all
+    names at once (`zettel.core.mentions.MentionFinder`). A one-word name
+    mentioned in many notes flags its mentions ``common``."""
+    vault = vault or open_vault(Path(root))
     finder = MentionFinder(vault.notes)
-    common = _common(sketches, finder)
     found = []
     for note in vault.notes:
         found += finder.find(note)
     found.sort(key=lambda m: (m.target, m.source, m.start))
-    return [m._replace(flag="common") if m.flag is None and m.name in common else m
-            for m in found]
+    sources: dict[str, set[str]] = {}
+    for mention in found:
+        if mention.flag is None and " " not in name_key(mention.name):
+            sources.setdefault(mention.target, set()).add(mention.source)
+    common = {target for target, notes in sources.items()
+              if len(notes) >= COMMON_AT_LEAST and len(notes) >= COMMON_SHARE * len(vault.notes)}
+    return [m._replace(flag="common") if m.flag is None and m.target in common
+            and " " not in name_key(m.name) else m for m in found]
 
 
 def mention_link(mention: Mention, note: Named, style: LinkStyle = "id",
