@@ -119,7 +119,7 @@ def fix_choices(root: Path, problem: Problem, titles: dict[str, str]
     from zettel.vault.stubs import stub_target  # noqa: PLC0415
 
     vault = open_vault(root)
-    finder = ContextFinder(root, load_sketches(root)[0])
+    finder = ContextFinder(root, lambda: load_sketches(root)[0])  # loaded if there is an index
     try:
         fixes = find_fixes(root, context=finder, vault=vault)
     finally:
