@@ -291,3 +291,14 @@ def test_many_names_at_once_find_the_same(pieces: list[tuple[str, str | None]]) 
     found = [(m.start, m.end, m.text) for m in MentionFinder([target, *decoys]).find(source)
              if m.target == "t.md"]
     assert found == expected
+
+
+def test_a_note_not_found_or_ambiguous_is_a_usage_error(make_vault: MakeVault) -> None:
+    root = make_vault({"target.md": TARGET, "a/paris.md": "---\ntitle: P1\n---\n",
+                       "b/paris.md": "---\ntitle: P2\n---\n"})
+    code, out, err = run("mentions", "Donnes Reseau", "--vault", str(root))
+    assert (code, out) == (2, "")
+    assert "no note matches 'Donnes Reseau'" in err and "did you mean 'Données Réseau'?" in err
+    code, _, err = run("mentions", "paris", "--vault", str(root))
+    assert code == 2 and "'paris' matches 2 notes by stem: a/paris.md, b/paris.md" in err
+    assert run("mentions", "a/paris.md", "--vault", str(root))[0] == 0  # by path: no mention
