@@ -143,7 +143,7 @@ def in_process(vault: Path, count: int, seed: int) -> dict[str, list[float]]:
     state = space.vault(vault)
     times: dict[str, list[float]] = {"load (in process)": [time.perf_counter() - started]}
     for name, build in (("link index", state.prepare),
-                        ("names to complete", lambda: completion.matcher(state).prepare()),
+                        ("names to complete", lambda: completion.matcher(state)[0].prepare()),
                         ("link style", lambda: completion.style(state))):
         begin = time.perf_counter()
         build()

@@ -16,6 +16,7 @@ import heapq
 import posixpath
 import re
 import time
+from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import quote, unquote
 
@@ -38,6 +39,9 @@ LIMIT = 50
 LINKED_BONUS, RECENT_BONUS = 12.0, 8.0
 #: How many of the latest changed notes get a bonus.
 RECENT = 200
+#: Past this many notes renamed since the names to complete were gathered, they are
+#: gathered again (until then, those notes are matched apart).
+RENAMED = 200
 TRIGGERS = ["[", "(", "#", ":", "/"]
 #: The most wiki links whose style is counted to find the vault's link style.
 STYLE_SAMPLE = 4000
@@ -163,18 +167,42 @@ def complete(buffer: Buffer, position: types.Position,
 # -- notes
 
 
-def matcher(state: VaultState) -> Matcher[str]:
-    """The notes' names (title, aliases, id, path), for the vault's names as they are."""
-    key = ("matcher", state.names_version)
-    found = state.memo.get(key)
-    if found is None:
-        names = []
-        for path, note in state.notes.items():
+def _names_of(state: VaultState, paths: Iterable[str]) -> list[tuple[str, str]]:
+    """The names a note is completed by: title, aliases, id, path without extension."""
+    names = []
+    for path in paths:
+        note = state.notes.get(path)
+        if note is not None:
             for name in {note.title, *note.aliases, note.id or "", path.rsplit(".", 1)[0]}:
                 if name:
                     names.append((name, path))
-        found = state.memo[key] = Matcher(names)
-    return found  # type: ignore[no-any-return]
+    return names
+
+
+def matcher(state: VaultState) -> tuple[Matcher[str], set[str]]:
+    """The notes' names (title, aliases, id, path) as they were when it was built,
+    and the notes renamed since (built again when names changed everywhere, or for
+    more than `RENAMED` notes)."""
+    found = state.memo.get(("matcher",))
+    renamed = state.renamed_since(found[1], RENAMED) if found is not None else None
+    if found is None or renamed is None:
+        found = state.memo[("matcher",)] = (Matcher(_names_of(state, state.notes)),
+                                            state.names_version)
+        renamed = set()
+    return found[0], renamed
+
+
+def search(state: VaultState, query: str, prefer: dict[str, float],
+           limit: int) -> dict[str, float]:
+    """The notes whose names match ``query``, with their scores (`Matcher.search`);
+    the notes renamed since the matcher was built are matched by their names now."""
+    names, renamed = matcher(state)
+    found = names.search(query, prefer, limit)
+    if renamed:
+        for path in renamed:
+            found.pop(path, None)
+        found.update(Matcher(_names_of(state, renamed)).search(query, prefer, limit))
+    return found
 
 
 def ranked(state: VaultState, query: str, exclude: str | None = None,
@@ -186,7 +214,7 @@ def ranked(state: VaultState, query: str, exclude: str | None = None,
     bonus = {path: RECENT_BONUS * (1 - rank / RECENT) for rank, (path, _) in enumerate(recent)}
     for path, when in state.linked.items():
         bonus[path] = bonus.get(path, 0.0) + LINKED_BONUS / (1 + (now - when) / 3600)
-    scores = matcher(state).search(query, bonus, limit) if query.strip() else {}
+    scores = search(state, query, bonus, limit) if query.strip() else {}
     if not query.strip():
         scores = dict.fromkeys(bonus, 0.0)
     final = [(path, score + bonus.get(path, 0.0)) for path, score in scores.items()

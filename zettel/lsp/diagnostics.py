@@ -131,16 +131,18 @@ def _id_problems(state: VaultState) -> dict[str, list[Problem]]:
 def _candidates(state: VaultState, source: Note, link: Link) -> frozenset[str]:
     """The notes "did you mean" may suggest for ``link`` (`zettel.core.suggest`: the
     ids an edit or two away, the titles and aliases like its target or label; never
-    its own note), found with the vault's suggester, kept while names stay the same."""
-    suggester = state.suggester
+    its own note): those the vault's suggester finds, and the notes renamed since it
+    was built (it may not know their names as they are: a few more notes to look at
+    change nothing, the suggestion is made among those that match)."""
+    suggester, renamed = state.suggester()
     key = normalize(link.target)
     written = "" if key.isdigit() else plain(key)
     found = set(suggester.near_ids(key) if key.isdigit() else suggester.similar_names(written))
     label = plain(link.label) if link.label else ""
     if label and label != written:
         found.update(suggester.similar_names(label))
-    found.discard(source.path)
-    return frozenset(found)
+    found.update(renamed)
+    return frozenset(path for path in found if path != source.path and path in state.notes)
 
 
 def _broken(state: VaultState, note: Note, broken: list[ResolvedLink]) -> Found:

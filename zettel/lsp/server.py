@@ -107,7 +107,7 @@ class ZettelServer(LanguageServer):
     async def _warm_up(self, state: VaultState) -> None:
         """Build the link index, the names to complete and the link style, one at a
         time between requests (each is built on first use otherwise)."""
-        for step in (state.prepare, lambda: completion.matcher(state).prepare(),
+        for step in (state.prepare, lambda: completion.matcher(state)[0].prepare(),
                      lambda: completion.style(state)):
             await asyncio.sleep(0)
             try:

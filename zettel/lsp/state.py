@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from zettel.core.model import Link, Note
 from zettel.core.resolve import Resolution, Resolver, normalize
+from zettel.lsp.names import LiveResolver
 from zettel.vault.config import Config
 from zettel.vault.scan import open_vault, scan_folder
 
@@ -93,8 +94,13 @@ class VaultState:
         self.ids_version = 0
         #: Answers remembered by the features (diagnostics), keyed with `names_version`.
         self.memo: dict[tuple[object, ...], Any] = {}
-        self._resolver: Resolver | None = None
+        self._resolver: LiveResolver | None = None
         self._suggester: Suggester | None = None
+        self._suggester_version = 0
+        #: Since `_epoch` (a whole new set of names), each note whose names changed,
+        #: with the `names_version` it changed at (see `renamed_since`).
+        self._epoch = 0
+        self._renames: list[tuple[int, str]] = []
         self._by_key: dict[str, dict[str, list[int]]] = {}
         self._keys_of: dict[str, tuple[str, ...]] = {}
         self._typed: Counter[str] = Counter()  # targets of typed links, and their uses
@@ -127,7 +133,7 @@ class VaultState:
         self._reset()
 
     def _reset(self) -> None:
-        self._names_changed()
+        self._all_names_changed()
         self.ids_version += 1
         self._by_key, self._keys_of, self._typed_of = {}, {}, {}
         self._typed = Counter()
@@ -136,11 +142,31 @@ class VaultState:
         self._indexed = False
         self._counts = None
 
-    def _names_changed(self) -> None:
+    def _all_names_changed(self) -> None:
+        """Names changed everywhere (a vault read again, a file come or gone)."""
         self._resolver = None
         self._suggester = None
         self.names_version += 1
         self.links_version += 1
+        self._epoch = self.names_version
+        self._renames = []
+
+    def _renamed(self, old: Note | None, new: Note | None) -> None:
+        """One note's names changed (or it came, or went)."""
+        self.names_version += 1
+        self.links_version += 1
+        if self._resolver is not None:
+            self._resolver.replace(old, new)
+        self._renames.append((self.names_version, (new or old).path))  # type: ignore[union-attr]
+
+    def renamed_since(self, version: int, most: int = 50) -> set[str] | None:
+        """The notes whose names changed after ``names_version`` was ``version``; None
+        when the names changed everywhere since, or more than ``most`` notes did (then
+        what was built from the names then is to be built again)."""
+        if version < self._epoch:
+            return None
+        found = {path for when, path in self._renames if when > version}
+        return found if len(found) <= most else None
 
     # -- changes
 
@@ -151,7 +177,7 @@ class VaultState:
         if old is None or old.id != note.id or old.id_from_filename != note.id_from_filename:
             self.ids_version += 1
         if old is None or _names(old) != _names(note):
-            self._names_changed()
+            self._renamed(old, note)
         if old is None or old.tags != note.tags or old.types != note.types:
             self._counts = None
         if old is None or old.links != note.links:
@@ -164,8 +190,9 @@ class VaultState:
 
     def remove(self, path: str) -> None:
         """Forget the note at ``path``."""
-        if self.notes.pop(path, None) is not None:
-            self._names_changed()
+        old = self.notes.pop(path, None)
+        if old is not None:
+            self._renamed(old, None)
             self.ids_version += 1
             self._counts = None
             self._unindex(path)
@@ -175,7 +202,7 @@ class VaultState:
         """A file that is not a note appeared (or disappeared)."""
         if exists != (path in self.files):
             (self.files.add if exists else self.files.discard)(path)
-            self._names_changed()
+            self._all_names_changed()
 
     def mark_linked(self, paths: set[str]) -> None:
         """Notes just linked to in an edited buffer (they rank higher in completion)."""
@@ -187,20 +214,24 @@ class VaultState:
 
     @property
     def resolver(self) -> Resolver:
-        """A resolver over the notes as they are now (rebuilt when names changed)."""
+        """A resolver over the notes as they are now (following each note's names)."""
         if self._resolver is None:
-            self._resolver = Resolver(self.notes.values(), sorted(self.files),
-                                      self.config.extensions)
+            self._resolver = LiveResolver(self.notes.values(), sorted(self.files),
+                                          self.config.extensions)
         return self._resolver
 
-    @property
-    def suggester(self) -> Suggester:
-        """The "did you mean" of broken links, over the notes' names as they are now."""
-        if self._suggester is None:
+    def suggester(self) -> tuple[Suggester, set[str]]:
+        """The "did you mean" of broken links, over the notes' names as they were
+        when it was built, and the notes renamed since (which it may not know as
+        they are): rebuilt when the names changed everywhere or for many notes."""
+        renamed = (self.renamed_since(self._suggester_version)
+                   if self._suggester is not None else None)
+        if self._suggester is None or renamed is None:
             from zettel.core.suggest import Suggester  # noqa: PLC0415 - rapidfuzz, when needed
 
-            self._suggester = Suggester(self.notes)
-        return self._suggester
+            self._suggester = Suggester(dict(self.notes))  # a snapshot: its names then
+            self._suggester_version, renamed = self.names_version, set()
+        return self._suggester, renamed
 
     def resolve(self, link: Link, source: str) -> Resolution:
         """Where ``link``, written in the note at ``source``, leads."""
