@@ -19,7 +19,9 @@ sketches of `zettel.vault.sketches`):
 - ``fix-dry``: ``zettel fix VAULT --apply --dry-run`` (planned, nothing written).
 
 Each figure is also given as a ratio to ``check-warm`` and after imports
-(less a process that imports ``zettel.cli.main`` and exits). ``--profile``
+(less a process that imports ``zettel.cli.main`` and exits), and the CPU time
+(user and system) of the process, with its ratio: steadier than wall time on a
+machine other processes load. ``--profile``
 prints a cProfile of one ``mentions`` process.
 """
 
@@ -43,8 +45,8 @@ def zettel_script() -> str:
     return str(found)
 
 
-def run(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak MiB of one process."""
+def run(argv: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user and system) and peak MiB of one process."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONHASHSEED": "0"})
@@ -53,7 +55,7 @@ def run(argv: list[str]) -> tuple[float, float]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         sys.exit(f"{argv} exited {code}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def two_word_note(vault: Path) -> str:
@@ -96,22 +98,27 @@ def main() -> None:
         profile(table["mentions"])
         return
     times: dict[str, list[float]] = {m: [] for m in table}
+    cpus: dict[str, list[float]] = {m: [] for m in table}
     peaks: dict[str, list[float]] = {m: [] for m in table}
     for _ in range(args.repeat):
         for mode, argv in table.items():
             if mode == "mentions-cold":
                 sketches.unlink(missing_ok=True)
-            seconds, peak = run(argv)
+            seconds, cpu, peak = run(argv)
             times[mode].append(seconds)
+            cpus[mode].append(cpu)
             peaks[mode].append(peak)
     med = {m: statistics.median(t) for m, t in times.items()}
+    cpu = {m: statistics.median(t) for m, t in cpus.items()}
     peak = {m: statistics.median(p) for m, p in peaks.items()}
     base, imports = med["check-warm"], med["import-cli"]
     print(f"vault: {vault}, {args.repeat} runs, medians; NOTE {note}, two-word {short}")
-    print(f"{'mode':14} {'seconds':>8} {'x check':>8} {'after imp':>9} {'peak MiB':>9}")
+    print(f"{'mode':14} {'seconds':>8} {'x check':>8} {'after imp':>9} {'cpu s':>7} "
+          f"{'x check':>8} {'peak MiB':>9}")
     for mode, seconds in med.items():
         after = seconds - imports if mode not in ("python", "import-cli") else float("nan")
-        print(f"{mode:14} {seconds:8.3f} {seconds / base:8.2f} {after:9.3f} {peak[mode]:9.1f}")
+        print(f"{mode:14} {seconds:8.3f} {seconds / base:8.2f} {after:9.3f} {cpu[mode]:7.3f} "
+              f"{cpu[mode] / cpu['check-warm']:8.2f} {peak[mode]:9.1f}")
 
 
 def profile(argv: list[str]) -> None:

@@ -302,3 +302,25 @@ def test_a_note_not_found_or_ambiguous_is_a_usage_error(make_vault: MakeVault) -
     code, _, err = run("mentions", "paris", "--vault", str(root))
     assert code == 2 and "'paris' matches 2 notes by stem: a/paris.md, b/paris.md" in err
     assert run("mentions", "a/paris.md", "--vault", str(root))[0] == 0  # by path: no mention
+
+
+def test_the_sketches_follow_the_notes_and_survive_damage(make_vault: MakeVault) -> None:
+    root = make_vault({"target.md": TARGET, "a.md": "---\ntitle: A\n---\nNothing.\n",
+                       "b.md": "---\ntitle: B\n---\nSee données réseau.\n"})
+
+    def places() -> list[tuple[str, int]]:
+        code, out, _ = run("mentions", "target.md", "--vault", str(root), "--json")
+        return [(m["path"], m["column"]) for m in json.loads(out)]
+
+    assert places() == [("b.md", 5)]
+    cache = root / ".zettel" / "cache"
+    assert {p.name for p in cache.glob("sketches.*")} == {
+        "sketches.pickle", "sketches.filters", "sketches.words"}
+    (root / "a.md").write_text("---\ntitle: A\n---\nNow Graphe de liens.\n", encoding="utf-8")
+    (root / "b.md").unlink()
+    assert places() == [("a.md", 5)]  # a note changed, one removed: sketched again
+    (cache / "sketches.filters").write_bytes(b"damaged")
+    assert places() == [("a.md", 5)]
+    (cache / "sketches.words").write_bytes(b"")
+    (root / "c.md").write_text("---\ntitle: C\n---\ndonnées réseau\n", encoding="utf-8")
+    assert places() == [("a.md", 5), ("c.md", 1)]

@@ -13,25 +13,30 @@ distinct words tell how many notes hold a word (`Sketches.notes_with`): for
 
 Sketches are kept per file, by size and mtime like the parse cache: only the
 notes added or changed since the last run are read (all of them, through the
-parse cache, the first time). The memo is a few strings of bytes: the filters
-of all notes, grouped by size (`SIZES`) so that a name is tested against all
-the filters of a size at once; the id, title and aliases of each note (a line
-of JSON, read when asked for); the tables to find a note by name and to count
-words, unpickled when first asked for. Loading it costs little more than
-reading it. It is rebuilt when missing or unreadable, and used only in the
-folder that wrote it (`zettel.vault.cache`).
+parse cache, the first time). They are kept in three files of the cache
+folder: the filters of all notes, grouped by size (`SIZES`) so that a name is
+tested against all the filters of a size at once (`FILTERS_FILE`, read in one
+piece); the hashes of each note's words (`WORDS_FILE`, read only to update);
+and the memo (`MEMO_FILE`): sizes and mtimes, the id, title and aliases of
+each note (a line of JSON, read when asked for), the tables to find a note by
+name and to count words (unpickled when first asked for). Both files start
+with a token the memo holds, so a pair written by two processes at once is
+never taken for one. Any of them missing, unreadable or from elsewhere (the
+memo is used only in the folder that wrote it, `zettel.vault.cache`): every
+note is sketched again.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sys
 import time
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -42,11 +47,15 @@ from zettel.core.model import Note
 from zettel.core.perf import paused_gc
 from zettel.core.resolve import normalize
 from zettel.vault import cache
-from zettel.vault.scan import FileEntry, open_vault, read_note, scan_folder
+from zettel.vault.scan import FileEntry, open_vault, read_bytes, read_note, scan_folder
+from zettel.vault.write import atomic_write
 
 MEMO_FILE = "sketches.pickle"
+FILTERS_FILE = "sketches.filters"
+WORDS_FILE = "sketches.words"
+_TOKEN = 16  # bytes that tie the two files to their memo
 #: Bumped when what a sketch holds, or how, changes (an older memo is rebuilt).
-VERSION = "sketches/7"
+VERSION = "sketches/8"
 #: Bits of the filter per word or pair of words, and bits set for each (in one
 #: 64-bit block of the filter, chosen by a hash): about one false pass in 300 per
 #: pair looked for.
@@ -139,19 +148,21 @@ def sketch(note: Note) -> Sketch:
 
 
 class _Memo(NamedTuple):
-    """What is saved: a row per note, in the listing's (path) order."""
+    """What is saved, a row per note in the listing's (path) order: this in the
+    memo, the filters and the word hashes in two files of their own beside it
+    (`FILTERS_FILE`, `WORDS_FILE`), which start with the memo's ``token``."""
 
     paths: list[str]
     stats: bytes  # array('q'): size and mtime of each note
     rows: bytes  # a line of JSON per note: [id, title, aliases]
     rows_at: bytes  # array('I'): where each line starts, and the end
-    classes: list[tuple[int, bytes, bytes]]  # bytes a filter, its rows (array 'I'), filters
-    words: bytes  # every note's word hashes, one after the other
-    words_at: bytes  # array('I')
+    classes: list[tuple[int, bytes, int, int]]  # filter size, its rows, where in the file
+    words_at: bytes  # array('I'): where each note's word hashes are in their file
     shared: list[str]  # the names several notes have (`zettel.core.mentions.name_key`)
     counts: bytes  # pickled: notes holding each word (by hash)
     ids: bytes  # pickled: rows by id
     names: bytes  # pickled: rows by title, by alias
+    token: bytes  # what the two files start with: they were written with this memo
 
 
 def _memo(saved: Any) -> _Memo | None:
@@ -162,22 +173,39 @@ def _memo(saved: Any) -> _Memo | None:
         if not (isinstance(memo.paths, list) and len(memo.stats) == 16 * n
                 and len(array("I", memo.rows_at)) == n + 1
                 and len(array("I", memo.words_at)) == n + 1
-                and sum(len(rows) for _, rows, _ in memo.classes) == 4 * n
-                and all(width > 0 and len(blob) == width * len(rows) // 4
-                        for width, rows, blob in memo.classes)
-                and all(isinstance(x, bytes) for x in (memo.stats, memo.rows, memo.words,
-                                                       memo.counts, memo.ids, memo.names))):
+                and sum(len(rows) for _, rows, _, _ in memo.classes) == 4 * n
+                and all(width > 0 and _TOKEN <= start <= end and end - start == width * len(
+                    rows) // 4 for width, rows, start, end in memo.classes)
+                and all(isinstance(x, bytes) for x in (memo.stats, memo.rows, memo.counts,
+                                                       memo.ids, memo.names, memo.token))):
             return None
     except (TypeError, ValueError):
         return None
     return memo
 
 
+def _raw(root: Path, name: str, token: bytes, length: int | None = None) -> bytes | None:
+    """The file ``name`` of the cache folder, if it starts with ``token`` (and has
+    ``length`` bytes): written with the memo that holds that token."""
+    try:
+        data = read_bytes(cache.cache_dir(root), name)
+    except OSError:
+        return None
+    if data[:_TOKEN] != token or (length is not None and len(data) != length):
+        return None
+    return data
+
+
 class Sketches:
     """The sketches of every note of a vault (see the module doc)."""
 
-    def __init__(self, memo: _Memo) -> None:
+    def __init__(self, memo: _Memo, filters: bytes,
+                 words: bytes | Callable[[], bytes | None]) -> None:
+        """``filters``, ``words``: the contents of the two files (or how to read
+        the second: only an update needs it)."""
         self._m = memo
+        self._filters = filters
+        self._words = words
         self._rows_at = array("I", memo.rows_at)
         self._tables: dict[str, Any] = {}
         self._shared = frozenset(memo.shared)
@@ -257,11 +285,11 @@ class Sketches:
         return all(bloom[byte] & bit for byte, bit in _places([word], len(bloom) * 8))
 
     def _bloom(self, i: int) -> bytes:
-        for width, rows, blob in self._m.classes:
+        for width, rows, start, _ in self._m.classes:
             found = array("I", rows)
             if i in found:
-                at = found.index(i) * width
-                return blob[at : at + width]
+                at = start + found.index(i) * width
+                return self._filters[at : at + width]
         return b""
 
     def candidates(self, names: Iterable[Sequence[str]]) -> list[str]:
@@ -270,30 +298,37 @@ class Sketches:
         filters of a size at once (a column of bytes per bit tested)."""
         wanted = [name_terms(found) for found in names if found]
         hits: set[int] = set()
-        for width, rows, blob in self._m.classes:
-            count = len(blob) // width
+        filters = self._filters
+        for width, rows, start, end in self._m.classes:
+            count = (end - start) // width
             for terms in wanted:
                 passed = -1
                 for byte, bit in _places(terms, width * 8):
-                    passed &= int.from_bytes(blob[byte::width].translate(_HAS_BIT[bit]),
-                                             "little")
+                    column = filters[start + byte : end : width]
+                    passed &= int.from_bytes(column.translate(_HAS_BIT[bit]), "little")
                     if not passed:
                         break
                 if passed > 0:
-                    column, numbers = passed.to_bytes(count, "little"), array("I", rows)
-                    at = column.find(1)
+                    found, numbers = passed.to_bytes(count, "little"), array("I", rows)
+                    at = found.find(1)
                     while at != -1:
                         hits.add(numbers[at])
-                        at = column.find(1, at + 1)
+                        at = found.find(1, at + 1)
         return [self._m.paths[i] for i in sorted(hits)]
 
-    def stored(self) -> Iterator[tuple[int, Sketch]]:
-        """Every note's row number and sketch, as stored."""
-        words_at = array("I", self._m.words_at)
-        for width, rows, blob in self._m.classes:
-            for j, i in enumerate(array("I", rows)):
-                yield i, Sketch(blob[j * width : (j + 1) * width],
-                                self._m.words[words_at[i] : words_at[i + 1]])
+    def stored(self) -> Iterator[tuple[int, Sketch]] | None:
+        """Every note's row number and sketch, as stored; None when the word
+        hashes cannot be read (then every note is sketched again)."""
+        if callable(self._words):
+            self._words = self._words() or b""
+        words, words_at = self._words, array("I", self._m.words_at)
+        if len(words) != _TOKEN + (words_at[-1] if words_at else 0):
+            return None
+        filters = self._filters
+        return ((i, Sketch(filters[start + j * width : start + (j + 1) * width],
+                           words[_TOKEN + words_at[i] : _TOKEN + words_at[i + 1]]))
+                for width, rows, start, _ in self._m.classes
+                for j, i in enumerate(array("I", rows)))
 
 
 def _strip(path: str, extensions: Sequence[str]) -> str:
@@ -313,27 +348,45 @@ def load_sketches(root: Path | str, listing: Sequence[FileEntry] | None = None
         listing = scan_folder(root)[1]
     with paused_gc():
         saved = _memo(cache.load_memo(root, MEMO_FILE, VERSION))
-        stats = array("q", chain.from_iterable(map(_SIZE_MTIME, listing))).tobytes()
-        if saved is not None and saved.stats == stats and saved.paths == list(
-                map(_PATH, listing)):
-            return Sketches(saved), ()
-        memo = _update(root, Sketches(saved) if saved else None, listing, started_ns)
-    notice = cache.save_memo(root, MEMO_FILE, VERSION, tuple(memo))
-    return Sketches(memo), (notice,) if notice else ()
+        filters = None
+        if saved is not None:
+            end = max((end for _, _, _, end in saved.classes), default=_TOKEN)
+            filters = _raw(root, FILTERS_FILE, saved.token, end)
+        old = None
+        if saved is not None and filters is not None:
+            old = Sketches(saved, filters, lambda: _raw(root, WORDS_FILE, saved.token))
+            stats = array("q", chain.from_iterable(map(_SIZE_MTIME, listing))).tobytes()
+            if saved.stats == stats and saved.paths == list(map(_PATH, listing)):
+                return old, ()
+        memo, filters, words = _update(root, old, listing, started_ns)
+    notice = _save(root, memo, filters, words)
+    return Sketches(memo, filters, words), (notice,) if notice else ()
+
+
+def _save(root: Path, memo: _Memo, filters: bytes, words: bytes) -> str | None:
+    """Write the two files, then the memo that names them (a notice if it fails)."""
+    try:
+        folder = cache.cache_dir(root, create=True)
+        for name, data in ((FILTERS_FILE, filters), (WORDS_FILE, words)):
+            atomic_write(folder / name, data, mode=cache.CACHE_MODE, durable=False)
+    except OSError as err:
+        return f"sketches not written ({err.strerror or err}); the next run makes them again"
+    return cache.save_memo(root, MEMO_FILE, VERSION, tuple(memo))
 
 
 def _update(root: Path, saved: Sketches | None, listing: Sequence[FileEntry],
-            started_ns: int) -> _Memo:
+            started_ns: int) -> tuple[_Memo, bytes, bytes]:
     """The memo for ``listing``: the saved sketches kept where the file did not
     change, the others made again."""
     kept: dict[str, tuple[Row, Sketch]] = {}
     counts: dict[int, int] = {}
-    if saved is not None:
+    stored = saved.stored() if saved is not None else None
+    if saved is not None and stored is not None:
         counts = dict(saved._table("counts"))
         old = saved._m
         now = {e.path: (e.size, e.mtime_ns) for e in listing}
         stats = array("q", old.stats)
-        for i, found in saved.stored():
+        for i, found in stored:
             path = old.paths[i]
             if now.get(path) == (stats[2 * i], stats[2 * i + 1]) and stats[2 * i] >= 0:
                 kept[path] = (saved._row(i), found)
@@ -356,14 +409,21 @@ def _update(root: Path, saved: Sketches | None, listing: Sequence[FileEntry],
 
 
 def _pack(listing: Sequence[FileEntry], notes: list[tuple[Row, Sketch, int]],
-          counts: dict[int, int]) -> _Memo:
-    """The memo of ``notes`` (row, sketch, size to record) of ``listing``."""
+          counts: dict[int, int]) -> tuple[_Memo, bytes, bytes]:
+    """The memo of ``notes`` (row, sketch, size to record) of ``listing``, and the
+    contents of its two files."""
     lines = [json.dumps([r.id, r.title, list(r.aliases)]).encode() for r, _, _ in notes]
     by_width: dict[int, tuple[array[int], list[bytes]]] = {}
     for i, (_, found, _) in enumerate(notes):
         rows, blooms = by_width.setdefault(len(found.bloom), (array("I"), []))
         rows.append(i)
         blooms.append(found.bloom)
+    token = os.urandom(_TOKEN)
+    pieces, classes, at = [token], [], _TOKEN
+    for width, (rows, blooms) in sorted(by_width.items()):
+        pieces += blooms
+        classes.append((width, rows.tobytes(), at, at + width * len(rows)))
+        at += width * len(rows)
     ids: dict[str, Any] = {}
     titles: dict[str, Any] = {}
     aliases: dict[str, Any] = {}
@@ -376,18 +436,16 @@ def _pack(listing: Sequence[FileEntry], notes: list[tuple[Row, Sketch, int]],
             _file(aliases, alias, i)
         for key in {name_key(name) for name in (row.title, *row.aliases)}:
             names[key] = names.get(key, 0) + 1
-    return _Memo(
+    memo = _Memo(
         [e.path for e in listing],
         array("q", [n for e, (_, _, size) in zip(listing, notes, strict=True)
                     for n in (size, e.mtime_ns)]).tobytes(),
-        b"".join(lines), _offsets(lines),
-        [(width, rows.tobytes(), b"".join(blooms))
-         for width, (rows, blooms) in sorted(by_width.items())],
-        b"".join(found.words for _, found, _ in notes),
+        b"".join(lines), _offsets(lines), classes,
         _offsets([found.words for _, found, _ in notes]),
         sorted(key for key, n in names.items() if n > 1),
         pickle.dumps(counts, protocol=5), pickle.dumps(ids, protocol=5),
-        pickle.dumps((titles, aliases), protocol=5))
+        pickle.dumps((titles, aliases), protocol=5), token)
+    return memo, b"".join(pieces), token + b"".join(found.words for _, found, _ in notes)
 
 
 def _offsets(pieces: list[bytes]) -> bytes:
