@@ -21,7 +21,9 @@ of the buffer after an edit (the edit applied as ``didChange`` does, then the
 diagnostics computed): a word typed in a paragraph, a broken link written,
 a link to a note written, a word typed in a paragraph holding a broken link;
 title edits (the vault's names change) apart; **hover** and **definition** on
-each link of the buffer (at most 10). p50, p95 and max in milliseconds.
+each link of the buffer (at most 10), with **references** and the **code
+actions** there (an editor asks for them as the cursor moves: they include
+the note's unlinked mentions). p50, p95 and max in milliseconds.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def summary(samples: list[float]) -> str:
 def in_process(vault: Path, count: int, seed: int) -> dict[str, list[float]]:
     from lsprotocol import types
 
-    from zettel.lsp import completion, diagnostics, hover, navigation
+    from zettel.lsp import actions, completion, diagnostics, fixes, hover, navigation
     from zettel.lsp.workspace import Workspace
 
     rng = random.Random(seed)
@@ -144,7 +146,8 @@ def in_process(vault: Path, count: int, seed: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"load (in process)": [time.perf_counter() - started]}
     for name, build in (("link index", state.prepare),
                         ("names to complete", lambda: completion.matcher(state)[0].prepare()),
-                        ("link style", lambda: completion.style(state))):
+                        ("link style", lambda: completion.style(state)),
+                        ("names to find mentions of", lambda: fixes.prepare(state))):
         begin = time.perf_counter()
         build()
         times[f"built once: {name}"] = [time.perf_counter() - begin]
@@ -211,6 +214,9 @@ def in_process(vault: Path, count: int, seed: int) -> dict[str, list[float]]:
             begin = time.perf_counter()
             navigation.references(space, buffer, where, False)
             times.setdefault("references", []).append(time.perf_counter() - begin)
+            begin = time.perf_counter()
+            actions.code_actions(buffer, types.Range(start=where, end=where))
+            times.setdefault("code actions (on a link)", []).append(time.perf_counter() - begin)
         space.close(uri)
     return times
 

@@ -126,6 +126,39 @@ async def test_extract_the_selection_into_a_new_note(client: LanguageClient,
     assert (vault / "long.md").read_text(encoding="utf-8") == text  # the editor edits it
 
 
+async def test_an_ambiguous_link_offers_its_matches(client: LanguageClient,
+                                                   make_vault: MakeVault) -> None:
+    vault = make_vault({"x/here.md": "---\ntitle: Twin\n---\nOne.\n",
+                        "there.md": "---\ntitle: Twin\n---\nTwo.\n",
+                        "x/c.md": "---\ntitle: C\n---\nSee [[Twin]].\n"})
+    await start(client, vault)
+    text = (vault / "x/c.md").read_text(encoding="utf-8")
+    document = await open_note(client, vault / "x/c.md")
+    at = position(text, "[[Twin]]", 3)
+    found = [a for a in await actions_at(client, document, types.Range(start=at, end=at))
+             if a.title.startswith("Change to")]
+    # As zettel fix ranks them: the match in the linking note's folder first, preferred.
+    assert [(a.title, a.is_preferred) for a in found] == [
+        ("Change to 'x/here' (Twin)", True), ("Change to 'there' (Twin)", None)]
+    assert [e.new_text for _, e in text_edits(found[0].edit)] == ["x/here", "|Twin"]  # a label
+
+
+async def test_an_unlinked_mention_becomes_a_link(client: LanguageClient,
+                                                  sample_vault: Path) -> None:
+    await start(client, sample_vault)
+    path = sample_vault / "20240106091000.md"  # Fleeting notes: "Sönke Ahrens" as text
+    text = path.read_text(encoding="utf-8")
+    document = await open_note(client, path)
+    at = position(text, "Sönke Ahrens", 3)
+    (link,) = [a for a in await actions_at(client, document, types.Range(start=at, end=at))
+               if a.kind == types.CodeActionKind.RefactorRewrite]
+    assert link.title == "Link 'Sönke Ahrens' to 'Sönke Ahrens'"
+    ((where_uri, edit),) = text_edits(link.edit)
+    assert edit.new_text == "[[20240108103000|Sönke Ahrens]]"  # the vault links by id
+    assert edit.range == types.Range(start=position(text, "Sönke Ahrens"),
+                                     end=position(text, "Sönke Ahrens", len("Sönke Ahrens")))
+
+
 async def test_no_action_where_there_is_nothing_to_do(client: LanguageClient,
                                                       sample_vault: Path) -> None:
     await start(client, sample_vault)

@@ -1,7 +1,8 @@
 """Code actions and the commands behind them.
 
-- On a broken link with a "did you mean": rewrite its target (a quick fix the
-  editor applies).
+- On a broken or ambiguous link: rewrite it to reach one of its candidates
+  (`zettel.lsp.fixes`, as ``zettel fix`` ranks and writes them; a quick fix the
+  editor applies). On an unlinked mention: link it (`zettel.lsp.fixes`).
 - On a broken link by name: create the note it names (``zettel.createNote``:
   `zettel.vault.create.new_note`, as ``zettel new``, never overwriting), after
   which the link reaches it by its title.
@@ -24,8 +25,8 @@ from lsprotocol import types
 from zettel.core.display import clean
 from zettel.core.linkstyle import format_link
 from zettel.lsp.completion import style
-from zettel.lsp.cursor import target_range
 from zettel.lsp.diagnostics import diagnostics, problems
+from zettel.lsp.fixes import link_fixes, mention_fixes
 from zettel.lsp.state import VaultState
 from zettel.lsp.workspace import Buffer, relative_to
 from zettel.vault.scan import read_note
@@ -57,25 +58,25 @@ def code_actions(buffer: Buffer, where: types.Range,
         return []
     out: list[types.CodeAction] = []
     for (problem, link), shown in zip(problems(buffer), diagnostics(buffer), strict=True):
-        if link is None or problem.kind != "broken-link":
+        if link is None or problem.kind not in ("broken-link", "ambiguous-link"):
             continue
-        span = target_range(buffer, link)
         if not _overlaps(shown.range, where):
             continue
-        diagnostic = [shown]
-        if problem.suggestion and link.kind in ("wiki", "embed"):
-            edit = types.TextEdit(range=span, new_text=problem.suggestion)
+        for title, preferred, edits in link_fixes(buffer, link, shown):
             out.append(types.CodeAction(
-                title=f"Change to '{clean(problem.suggestion)}' (did you mean)",
-                kind=types.CodeActionKind.QuickFix, is_preferred=True,
-                diagnostics=diagnostic, edit=_edit(buffer, [edit], documents)))
-        title = link.target.strip()
-        if title and not title.isdigit() and link.kind in ("wiki", "embed"):
+                title=title, kind=types.CodeActionKind.QuickFix, is_preferred=preferred or None,
+                diagnostics=[shown], edit=_edit(buffer, edits, documents)))
+        name = link.target.strip()
+        if problem.kind == "broken-link" and name and not name.isdigit() \
+                and link.kind in ("wiki", "embed"):
             out.append(types.CodeAction(
-                title=f"Create the note '{clean(title)}'", kind=types.CodeActionKind.QuickFix,
-                diagnostics=diagnostic,
+                title=f"Create the note '{clean(name)}'", kind=types.CodeActionKind.QuickFix,
+                diagnostics=[shown],
                 command=types.Command(title="Create the note", command=CREATE,
-                                      arguments=[buffer.uri, title])))
+                                      arguments=[buffer.uri, name])))
+    for title, edits in mention_fixes(buffer, where):
+        out.append(types.CodeAction(title=title, kind=types.CodeActionKind.RefactorRewrite,
+                                    edit=_edit(buffer, edits, documents)))
     start, end = buffer.lines.span(where)
     if end > start and start >= buffer.body.to_file(0) and buffer.text[start:end].strip():
         out.append(types.CodeAction(

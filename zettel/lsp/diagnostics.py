@@ -128,7 +128,7 @@ def _id_problems(state: VaultState) -> dict[str, list[Problem]]:
     return found  # type: ignore[no-any-return]
 
 
-def _candidates(state: VaultState, source: Note, link: Link) -> frozenset[str]:
+def candidates(state: VaultState, source: Note, link: Link) -> frozenset[str]:
     """The notes "did you mean" may suggest for ``link`` (`zettel.core.suggest`: the
     ids an edit or two away, the titles and aliases like its target or label; never
     its own note): those the vault's suggester finds, and the notes renamed since it
@@ -148,7 +148,7 @@ def _candidates(state: VaultState, source: Note, link: Link) -> frozenset[str]:
 def _broken(state: VaultState, note: Note, broken: list[ResolvedLink]) -> Found:
     """A broken-link problem for each of ``broken``, from `zettel.core.check.broken_links`.
 
-    "Did you mean" chooses among a link's candidates only (`_candidates`), so check
+    "Did you mean" chooses among a link's candidates only (`candidates`), so check
     is given the vault reduced to the note and those candidates: the same problem,
     without folding every title of the vault on each keystroke. It is remembered
     by the link, its candidates and (when it has any) its paragraph, while the
@@ -157,9 +157,9 @@ def _broken(state: VaultState, note: Note, broken: list[ResolvedLink]) -> Found:
     keys = []
     for item in broken:
         link = item.link
-        candidates = _candidates(state, note, link)
+        found = candidates(state, note, link)
         keys.append((state.names_version, item.source, link.target, link.label, link.kind,
-                     candidates, note.context(link) if candidates else None))
+                     found, note.context(link) if found else None))
     if len(memo) > _MEMO_SIZE:
         memo.clear()
     for i, key in enumerate(keys):

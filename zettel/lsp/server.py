@@ -22,7 +22,16 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import from_fs_path
 
 from zettel import __version__
-from zettel.lsp import actions, completion, diagnostics, hover, navigation, rename, symbols
+from zettel.lsp import (
+    actions,
+    completion,
+    diagnostics,
+    fixes,
+    hover,
+    navigation,
+    rename,
+    symbols,
+)
 from zettel.lsp.positions import UTF8, UTF16, UTF32
 from zettel.lsp.state import VaultState, settle
 from zettel.lsp.watch import Watcher
@@ -108,7 +117,7 @@ class ZettelServer(LanguageServer):
         """Build the link index, the names to complete and the link style, one at a
         time between requests (each is built on first use otherwise)."""
         for step in (state.prepare, lambda: completion.matcher(state)[0].prepare(),
-                     lambda: completion.style(state)):
+                     lambda: completion.style(state), lambda: fixes.prepare(state)):
             await asyncio.sleep(0)
             try:
                 step()
