@@ -1,13 +1,13 @@
 """Sketches of the words of every note, kept in ``.zettel/cache``, so that
 ``zettel mentions NOTE`` reads only the notes that may mention NOTE.
 
-A note's **sketch** is a Bloom filter of its words and of its pairs of
-adjacent words, folded as mentions are compared (`zettel.core.mentions`),
+A note's **sketch** is a Bloom filter of its words, of its pairs and of its
+threes of adjacent words, folded as mentions are compared (`zettel.core.mentions`),
 taken from the text that can hold a mention (code, links, URLs, tags left
 out), plus the hashes of its distinct words. A name is looked for only in the
-notes whose sketch may hold its word (a one-word name) or every pair of its
-adjacent words: a note that mentions it always passes; a few others pass by
-chance (about one in 300 for a two-word name) and are read for nothing. The
+notes whose sketch may hold its word, its two words, or every three adjacent
+words of it: a note that mentions it always passes; a few others pass by
+chance (about one in 800) and are read for nothing. The
 distinct words tell how many notes hold a word (`Sketches.notes_with`): for
 ``common`` names, and for the rare words of a broken link's context.
 
@@ -55,12 +55,14 @@ FILTERS_FILE = "sketches.filters"
 WORDS_FILE = "sketches.words"
 _TOKEN = 16  # bytes that tie the two files to their memo
 #: Bumped when what a sketch holds, or how, changes (an older memo is rebuilt).
-VERSION = "sketches/8"
-#: Bits of the filter per word or pair of words, and bits set for each (in one
-#: 64-bit block of the filter, chosen by a hash): about one false pass in 300 per
+VERSION = "sketches/11"
+#: Bits of the filter per word (or two or three words), and bits set for each (in one
+#: 64-bit block of the filter, chosen by a hash): about one false pass in 800 per
 #: pair looked for.
 BITS_PER_TERM = 16
-HASHES = 4
+HASHES = 6
+#: The two bits of a 64-bit block that 12 bits of a hash name (6 bits each).
+_TWO_BITS = tuple(1 << (v & 63) | 1 << (v >> 6) for v in range(4096))
 #: The sizes of filters, in bits: 256, then each about 1.19 times the one before,
 #: in whole 64-bit words (a filter is the first size with `BITS_PER_TERM` per term).
 SIZES = tuple(sorted({-(-int(256 * 2 ** (k / 4)) // 64) * 64 for k in range(84)}))
@@ -97,11 +99,12 @@ def _hash(term: str) -> tuple[int, int]:
         if len(_hashed) >= _HASHED_UP_TO:
             _hashed.clear()
         data = term.encode("utf-8", "surrogatepass")
-        second = zlib.crc32(data, 0x9E3779B9)
-        mask = 0
-        for i in range(HASHES):
-            mask |= 1 << ((second >> (6 * i)) & 63)
-        found = _hashed[term] = (zlib.crc32(data), mask)
+        first = zlib.crc32(data)
+        # 36 bits for the 6 bits set in the block, mixed from all of the hash
+        # (Fibonacci hashing): the block is its remainder, so its low bits are taken
+        bits = ((first * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) >> 28
+        found = _hashed[term] = (first, _TWO_BITS[bits & 4095] | _TWO_BITS[bits >> 12 & 4095]
+                                 | _TWO_BITS[bits >> 24 & 4095])
     return found
 
 
@@ -123,18 +126,19 @@ def _places(terms: Iterable[str], bits: int) -> list[tuple[int, int]]:
 
 
 def name_terms(name_words: Sequence[str]) -> set[str]:
-    """What a note must hold to mention a name of these words: the word, or every
-    pair of adjacent words (joined by a space)."""
-    if len(name_words) == 1:
-        return {name_words[0]}
-    return {f"{a} {b}" for a, b in zip(name_words, name_words[1:], strict=False)}
+    """What a note must hold to mention a name of these words: the word, the pair
+    of words, or each three adjacent words (joined by spaces)."""
+    if len(name_words) < 3:
+        return {" ".join(name_words)}
+    return {" ".join(name_words[i : i + 3]) for i in range(len(name_words) - 2)}
 
 
 def sketch(note: Note) -> Sketch:
     """The sketch of ``note`` (see the module doc)."""
     found = words(mention_text(note, code=True))
     distinct = set(found)
-    terms = distinct | {f"{a} {b}" for a, b in zip(found, found[1:], strict=False)}
+    pairs = [f"{a} {b}" for a, b in zip(found, found[1:], strict=False)]
+    terms = distinct.union(pairs, [f"{p} {c}" for p, c in zip(pairs, found[2:], strict=False)])
     blocks = _size_for(len(terms)) // 64
     filled = [0] * blocks
     for term in terms:
