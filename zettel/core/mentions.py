@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -404,12 +404,3 @@ def in_table_row(line_text: str) -> bool:
     must be written ``\\|``)."""
     stripped = line_text.strip()
     return stripped.startswith("|") and stripped.count("|") >= 2
-
-
-def weak_names(names: Iterable[Name], notes_with: Callable[[str], int], total: int,
-               share: float = 0.05, at_least: int = 20) -> set[str]:
-    """The keys of one-word names found in at least ``share`` of ``total`` notes
-    and at least ``at_least`` notes (``notes_with(word)`` tells how many):
-    flagged ``common``."""
-    return {name.key for name in names if len(name.words) == 1
-            and (count := notes_with(name.words[0])) >= at_least and count >= share * total}

@@ -7,23 +7,23 @@ taken from the text that can hold a mention (code, links, URLs, tags left
 out), plus the hashes of its distinct words. A name is looked for only in the
 notes whose sketch may hold its word, its two words, or every three adjacent
 words of it: a note that mentions it always passes; a few others pass by
-chance (about one in 800) and are read for nothing. The
-distinct words tell how many notes hold a word (`Sketches.notes_with`): for
-``common`` names, and for the rare words of a broken link's context.
+chance (about one in 300) and are read for nothing. The distinct words tell
+how many notes hold a word (`Sketches.notes_with`): for ``common`` names, and
+for the rare words of a broken link's context.
 
 Sketches are kept per file, by size and mtime like the parse cache: only the
 notes added or changed since the last run are read (all of them, through the
 parse cache, the first time). They are kept in three files of the cache
-folder: the filters of all notes, grouped by size (`SIZES`) so that a name is
-tested against all the filters of a size at once (`FILTERS_FILE`, read in one
-piece); the hashes of each note's words (`WORDS_FILE`, read only to update);
-and the memo (`MEMO_FILE`): sizes and mtimes, the id, title and aliases of
-each note (a line of JSON, read when asked for), the tables to find a note by
-name and to count words (unpickled when first asked for). Both files start
-with a token the memo holds, so a pair written by two processes at once is
-never taken for one. Any of them missing, unreadable or from elsewhere (the
-memo is used only in the folder that wrote it, `zettel.vault.cache`): every
-note is sketched again.
+folder: the filters of all notes, grouped by size (`zettel.core.sketch.SIZES`)
+so that a name is tested against all the filters of a size at once
+(`FILTERS_FILE`, read in one piece); the hashes of each note's words
+(`WORDS_FILE`, read only to update); and the memo (`MEMO_FILE`): sizes and
+mtimes, the id, title and aliases of each note (a line of JSON, read when
+asked for), the tables to find a note by name and to count words (unpickled
+when first asked for). Both files start with a token the memo holds, so a
+pair written by two processes at once is never taken for one. Any of them
+missing, unreadable or from elsewhere (the memo is used only in the folder
+that wrote it, `zettel.vault.cache`): every note is sketched again.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import sys
 import time
-import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -42,10 +40,11 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from zettel.core.mentions import mention_text, name_key, words
+from zettel.core.mentions import name_key
 from zettel.core.model import Note
 from zettel.core.perf import paused_gc
 from zettel.core.resolve import normalize
+from zettel.core.sketch import Sketch, name_terms, places, sketch, term_hash
 from zettel.vault import cache
 from zettel.vault.scan import FileEntry, open_vault, read_bytes, read_note, scan_folder
 from zettel.vault.write import atomic_write
@@ -56,20 +55,8 @@ WORDS_FILE = "sketches.words"
 _TOKEN = 16  # bytes that tie the two files to their memo
 #: Bumped when what a sketch holds, or how, changes (an older memo is rebuilt).
 VERSION = "sketches/11"
-#: Bits of the filter per word (or two or three words), and bits set for each (in one
-#: 64-bit block of the filter, chosen by a hash): about one false pass in 800 per
-#: pair looked for.
-BITS_PER_TERM = 16
-HASHES = 6
-#: The two bits of a 64-bit block that 12 bits of a hash name (6 bits each).
-_TWO_BITS = tuple(1 << (v & 63) | 1 << (v >> 6) for v in range(4096))
-#: The sizes of filters, in bits: 256, then each about 1.19 times the one before,
-#: in whole 64-bit words (a filter is the first size with `BITS_PER_TERM` per term).
-SIZES = tuple(sorted({-(-int(256 * 2 ** (k / 4)) // 64) * 64 for k in range(84)}))
 #: Above this many notes to (re)sketch, they are taken from the parse cache.
 _BULK = 200
-_HASHED_UP_TO = 500_000
-_hashed: dict[str, tuple[int, int]] = {}
 _SIZE_MTIME, _PATH = itemgetter(1, 2), itemgetter(0)  # of a FileEntry
 #: For each bit of a byte, the table turning a byte into 1 when it has that bit, else 0.
 _HAS_BIT = {1 << b: bytes(int(bool(x & (1 << b))) for x in range(256)) for b in range(8)}
@@ -82,73 +69,6 @@ class Row(NamedTuple):
     id: str | None
     title: str
     aliases: tuple[str, ...]
-
-
-class Sketch(NamedTuple):
-    """One note's filter and the hashes of its distinct words (``array('I')``)."""
-
-    bloom: bytes
-    words: bytes
-
-
-def _hash(term: str) -> tuple[int, int]:
-    """Where a term goes in a filter (the same in every process), remembered: a
-    hash choosing its 64-bit block, and the `HASHES` bits it sets in the block."""
-    found = _hashed.get(term)
-    if found is None:
-        if len(_hashed) >= _HASHED_UP_TO:
-            _hashed.clear()
-        data = term.encode("utf-8", "surrogatepass")
-        first = zlib.crc32(data)
-        # 36 bits for the 6 bits set in the block, mixed from all of the hash
-        # (Fibonacci hashing): the block is its remainder, so its low bits are taken
-        bits = ((first * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) >> 28
-        found = _hashed[term] = (first, _TWO_BITS[bits & 4095] | _TWO_BITS[bits >> 12 & 4095]
-                                 | _TWO_BITS[bits >> 24 & 4095])
-    return found
-
-
-def _size_for(count: int) -> int:
-    return SIZES[min(bisect_left(SIZES, count * BITS_PER_TERM), len(SIZES) - 1)]
-
-
-def _places(terms: Iterable[str], bits: int) -> list[tuple[int, int]]:
-    """The (byte, bit) a filter of ``bits`` bits has set when it holds ``terms``."""
-    found = set()
-    for term in terms:
-        block, mask = _hash(term)
-        base = (block % (bits // 64)) * 64
-        for bit in range(64):
-            if mask >> bit & 1:
-                at = base + bit
-                found.add((at >> 3, 1 << (at & 7)))
-    return sorted(found)
-
-
-def name_terms(name_words: Sequence[str]) -> set[str]:
-    """What a note must hold to mention a name of these words: the word, the pair
-    of words, or each three adjacent words (joined by spaces)."""
-    if len(name_words) < 3:
-        return {" ".join(name_words)}
-    return {" ".join(name_words[i : i + 3]) for i in range(len(name_words) - 2)}
-
-
-def sketch(note: Note) -> Sketch:
-    """The sketch of ``note`` (see the module doc)."""
-    found = words(mention_text(note, code=True))
-    distinct = set(found)
-    pairs = [f"{a} {b}" for a, b in zip(found, found[1:], strict=False)]
-    terms = distinct.union(pairs, [f"{p} {c}" for p, c in zip(pairs, found[2:], strict=False)])
-    blocks = _size_for(len(terms)) // 64
-    filled = [0] * blocks
-    for term in terms:
-        block, mask = _hashed.get(term) or _hash(term)
-        filled[block % blocks] |= mask
-    bloom = array("Q", filled)
-    if sys.byteorder == "big":
-        bloom.byteswap()  # bit b of a block is bit b % 8 of its byte b // 8
-    hashes = array("I", sorted({_hash(word)[0] for word in distinct}))
-    return Sketch(bloom.tobytes(), hashes.tobytes())
 
 
 class _Memo(NamedTuple):
@@ -253,7 +173,7 @@ class Sketches:
     def notes_with(self, word: str) -> int:
         """How many notes hold the (folded) word in their text (or about as many:
         two words may share a hash)."""
-        return int(self._table("counts").get(_hash(word)[0], 0))
+        return int(self._table("counts").get(term_hash(word)[0], 0))
 
     def shared(self, key: str) -> bool:
         """Whether several notes have the name ``key`` (`zettel.core.mentions.name_key`)."""
@@ -286,7 +206,7 @@ class Sketches:
         if i is None:
             return False
         bloom = self._bloom(i)
-        return all(bloom[byte] & bit for byte, bit in _places([word], len(bloom) * 8))
+        return all(bloom[byte] & bit for byte, bit in places([word], len(bloom) * 8))
 
     def _bloom(self, i: int) -> bytes:
         for width, rows, start, _ in self._m.classes:
@@ -307,7 +227,7 @@ class Sketches:
             count = (end - start) // width
             for terms in wanted:
                 passed = -1
-                for byte, bit in _places(terms, width * 8):
+                for byte, bit in places(terms, width * 8):
                     column = filters[start + byte : end : width]
                     passed &= int.from_bytes(column.translate(_HAS_BIT[bit]), "little")
                     if not passed:
