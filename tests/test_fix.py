@@ -328,3 +328,18 @@ def test_rare_words_of_the_context_find_notes_when_there_is_an_index(
     assert code == 0
     [stub] = [p for p in root.glob("*.md") if p.name not in ("quantum.md", "other.md", "src.md")]
     assert stub.read_text(encoding="utf-8").startswith("---\ntitle: Spooky action\nid: '")
+
+
+def test_undo_removes_the_stubs_and_gives_the_links_back(make_vault: MakeVault) -> None:
+    root = make_vault({"a/20240101000001.md": METHOD,
+                       "src.md": "---\ntitle: S\n---\n[[2024010100001]] and [[20240105093000]]\n"})
+    code, _, err = run("fix", str(root), "--apply", "--create-stubs")
+    assert code == 0, err
+    assert (root / "src.md").read_text(encoding="utf-8") == (
+        "---\ntitle: S\n---\n[[20240101000001]] and [[20240105093000]]\n")
+    assert (root / "20240105093000.md").exists()
+    code, _, err = run("undo", "--vault", str(root))
+    assert code == 0, err
+    assert not (root / "20240105093000.md").exists()
+    assert (root / "src.md").read_text(encoding="utf-8") == (
+        "---\ntitle: S\n---\n[[2024010100001]] and [[20240105093000]]\n")
