@@ -39,8 +39,10 @@ _COMMENT = re.compile(r"[ \t]#")
 _ITEM = re.compile(r"[ \t]*-(?:[ \t]+|$)")
 _PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`~ \t")
 _FLOW_CHARS = frozenset(",[]{}")
-# Characters JSON leaves raw that YAML does not accept raw, or that a terminal obeys.
-_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Characters YAML does not accept raw, or that a terminal obeys (JSON escapes C0 itself;
+# a plain or single-quoted value cannot escape them: written double-quoted).
+_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f"
+                     "\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 class FrontEditError(ValueError):

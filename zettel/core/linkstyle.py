@@ -24,9 +24,10 @@ from zettel.core.resolve import Named, Resolution, Resolver, normalize
 
 LinkStyle = Literal["id", "id-title", "title", "path"]
 STYLES: tuple[LinkStyle, ...] = ("id", "id-title", "title", "path")
-#: What a wiki link's target or label cannot hold (the parser would read it otherwise).
-_NOT_IN_WIKI = frozenset("[]\n\r")
-_NOT_IN_TARGET = frozenset("[]|#\n\r")
+#: What a wiki link's target or label cannot hold (the parser would read it otherwise;
+#: a backtick with another on its line makes inline code, and the link no link).
+_NOT_IN_WIKI = frozenset("[]`\n\r")
+_NOT_IN_TARGET = frozenset("[]|#`\n\r")
 
 
 def style_of(link: Link, found: Resolution) -> LinkStyle | None:

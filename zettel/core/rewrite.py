@@ -45,7 +45,9 @@ __all__ = ["PlanRefused", "Rename", "Row", "Source", "after_resolver", "keys_to_
 
 #: Characters kept as they are when a path is percent-encoded in a Markdown link.
 _URL_SAFE = "/!$&'*+,;=:@-._~"
-_NOT_IN_WIKI = frozenset("[]|#\n\r")
+#: What a wiki link target zettel writes may not hold: what ends it, and a backtick
+#: (with another on its line, inline code: the link would be no link).
+_NOT_IN_WIKI = frozenset("[]|#`\n\r")
 _BY_FILE = ("path", "stem")
 
 

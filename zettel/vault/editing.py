@@ -42,6 +42,9 @@ __all__ = ["PlanRefused", "link_style", "plan_move", "plan_retitle", "read_sourc
 #: A file name ending like an extension (``.png``, ``.txt2``): refused when it
 #: is not a note extension, rather than given one after it.
 _EXTENSION = re.compile(r"[A-Za-z0-9]{1,5}")
+#: What a title or a new path may not hold: C0 and C1 controls (a tab too), DEL, line
+#: separators, and lone surrogates (an argument that is not UTF-8).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def link_style(root: Path | str, facts: Facts | None = None) -> LinkStyle:
@@ -155,6 +158,9 @@ def plan_retitle(root: Path | str, note: str, title: str, *, alias: bool = False
     facts = _facts(root, facts, note)
     if not title.strip() or title != title.strip() or any(c in title for c in "\r\n"):
         raise PlanRefused(f"{title!r} is not a title (one line, without spaces around it)")
+    if _CONTROL.search(title):
+        raise PlanRefused(f"{title!r} is not a title: it holds a control character (or a "
+                          "byte that is not UTF-8), which notes and terminals would carry")
     source = read_source(root, note)
     old = source.note.title
     found = facts.resolver.resolve(title)
