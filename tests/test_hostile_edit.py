@@ -13,6 +13,8 @@ from click.testing import CliRunner, Result
 from conftest import MakeVault
 
 from zettel.cli.main import main
+from zettel.vault.journal_entry import Entry, FileRecord, encode
+from zettel.vault.scan import content_digest
 
 TARGET = "---\ntitle: Target\nid: 20240101000001\n---\nbody\n"
 
@@ -72,3 +74,52 @@ def test_a_link_in_title_style_to_a_title_with_a_backtick_goes_by_id() -> None:
     note = Row("t.md", "20240101000001", "it`s", ())
     assert format_link("title", note) == "[[20240101000001]]"
     assert format_link("id", note, label="say `x") == "[[20240101000001]]"
+
+
+def test_a_new_path_with_control_characters_or_not_utf8_is_refused(
+        make_vault: MakeVault) -> None:
+    root = make_vault({"t.md": TARGET, "a.md": "[t](t.md)\n"})
+    before = files(root)
+    for new in ("x\x1b[2J.md", "d\x07/x.md", "x\udc9b.md"):  # the last: a byte not UTF-8
+        for dry in ((), ("--dry-run",)):
+            result = zettel(root, "mv", "t.md", new, *dry)
+            assert result.exit_code == 2, (new, result.output)
+            assert "control character" in result.stderr
+            assert result.stdout == ""
+    assert files(root) == before
+
+
+def _plant(root: Path, name: str, entry: Entry) -> None:
+    folder = root / ".zettel" / "journal"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(encode(entry, []))
+
+
+def test_a_planted_last_batch_number_does_not_swallow_the_next_batch(
+        make_vault: MakeVault) -> None:
+    # a journal whose last batch is numbered 99999999: the next batch had that number
+    # too and replaced it, then showed as undone by the planted batch's undo
+    root = make_vault({"t.md": TARGET, "z.md": "z\n"})
+    z = content_digest(b"z\n")
+    _plant(root, "99999999.done", Entry(99999999, "mv", "planted", "t", "done",
+                                        files=(FileRecord("y.md", "z.md", z, z, None),)))
+    result = zettel(root, "mv", "t.md", "moved.md")
+    assert result.exit_code == 2
+    assert "99999999" in result.stderr and "journal" in result.stderr
+    assert sorted(files(root)) == ["t.md", "z.md"]
+    assert sorted(p.name for p in (root / ".zettel" / "journal").iterdir()) == [
+        "99999999.done", "lock"]
+
+
+def test_a_planted_undo_of_a_later_batch_does_not_mark_it_undone(
+        make_vault: MakeVault) -> None:
+    # batch 1 is an undo naming batch 2, not written yet: the next mv (batch 2) must
+    # still be undoable
+    root = make_vault({"t.md": TARGET})
+    _plant(root, "00000001.undo.done", Entry(1, "undo", "planted", "t", "done", reverts=2))
+    assert zettel(root, "mv", "t.md", "moved.md").exit_code == 0
+    listed = json.loads(zettel(root, "undo", "--list", "--json").stdout)
+    assert [(e["batch"], e["state"]) for e in listed] == [(2, "done"), (1, "done")]
+    result = zettel(root, "undo")
+    assert result.exit_code == 0, result.output
+    assert sorted(files(root)) == ["t.md"]

@@ -87,6 +87,9 @@ def target_path(root: Path | str, facts: Facts, note: str, new_path: str) -> str
     text = new_path
     if not text or "\0" in text:
         raise PlanRefused(f"'{new_path}' is not a path")
+    if _CONTROL.search(text):
+        raise PlanRefused(f"'{new_path}' holds a control character (or a byte that is not "
+                          "UTF-8), which links to the note would carry; choose another path")
     if os.path.isabs(text):
         rel = None
         for base in (os.path.abspath(root), os.path.realpath(root)):

@@ -167,8 +167,9 @@ def history(root: Path | str) -> list[Entry]:
                 entry = Entry(seq, "?", "", "", "damaged", name=name, problem=str(err))
             entries.append(entry)
     entries.sort(key=lambda e: e.seq, reverse=True)
-    undone = {e.reverts: e.seq for e in entries
-              if e.action == "undo" and e.state == "done" and e.reverts is not None}
+    undone = {e.reverts: e.seq for e in entries  # (an undo comes after what it reverts)
+              if e.action == "undo" and e.state == "done" and e.reverts is not None
+              and e.reverts < e.seq}
     return [replace(e, state="undone", undone_by=undone[e.seq])
             if e.state == "done" and e.seq in undone and e.action != "undo" else e
             for e in entries]
@@ -370,8 +371,16 @@ def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes]
 
 
 def _next_seq(folder: Path) -> int:
-    seqs = [int(found[1]) for name in os.listdir(folder) if (found := NAME.fullmatch(name))]
-    return min(max(seqs, default=0) + 1, _MAX_SEQ)
+    """The number of a new batch: one more than the journal's last; `JournalError`
+    when that is the last number there is (a planted entry: the new batch would
+    replace it)."""
+    last = max((int(found[1]) for name in os.listdir(folder) if (found := NAME.fullmatch(name))),
+               default=0)
+    if last >= _MAX_SEQ:
+        raise JournalError(PENDING, f"the journal's last batch is numbered {last}, the last "
+                           f"number there is: remove the folder '{STATE_DIR}/journal' to "
+                           "go on (its batches can then no longer be undone)")
+    return last + 1
 
 
 def _prune(folder: Path) -> None:
