@@ -15,8 +15,9 @@ Sketches are kept per file, by size and mtime like the parse cache: only the
 notes added or changed since the last run are read (all of them, through the
 parse cache, the first time). They are kept in three files of the cache
 folder: the filters of all notes, grouped by size (`zettel.core.sketch.SIZES`)
-so that a name is tested against all the filters of a size at once
-(`FILTERS_FILE`, read in one piece); the hashes of each note's words
+so that a name is tested against all the filters of a size at once, and a
+column at a time (`FILTERS_FILE`: of each size, byte 0 of every filter, then
+byte 1...: a name reads a few columns, not the file); the hashes of each note's words
 (`WORDS_FILE`, read only to update); and the memo (`MEMO_FILE`): sizes and
 mtimes, the id, title and aliases of each note (a line of JSON, read when
 asked for), the tables to find a note by name and to count words (unpickled
@@ -31,7 +32,9 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import stat
 import time
+import weakref
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -53,8 +56,10 @@ MEMO_FILE = "sketches.pickle"
 FILTERS_FILE = "sketches.filters"
 WORDS_FILE = "sketches.words"
 _TOKEN = 16  # bytes that tie the two files to their memo
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 #: Bumped when what a sketch holds, or how, changes (an older memo is rebuilt).
-VERSION = "sketches/11"
+VERSION = "sketches/12"
 #: Above this many notes to (re)sketch, they are taken from the parse cache.
 _BULK = 200
 _SIZE_MTIME, _PATH = itemgetter(1, 2), itemgetter(0)  # of a FileEntry
@@ -120,13 +125,60 @@ def _raw(root: Path, name: str, token: bytes, length: int | None = None) -> byte
     return data
 
 
+class _Filters:
+    """The filters file: its bytes in memory (just written), or the file open,
+    read a column at a time (``os.pread``). Each size of filter is stored a
+    column at a time: byte 0 of each filter of that size, then byte 1, ... so a
+    name is tested by reading a few columns, never the whole file."""
+
+    def __init__(self, data: bytes | None = None, fd: int | None = None) -> None:
+        self._data = data
+        self._fd = fd
+        if fd is not None:
+            weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def open(cls, root: Path, token: bytes, size: int) -> _Filters | None:
+        """The file, if it is a regular file of ``size`` bytes starting with
+        ``token``: written with the memo that holds it."""
+        try:
+            fd = os.open(cache.cache_dir(root) / FILTERS_FILE, _OPEN_FLAGS)
+        except OSError:
+            return None
+        keep = False
+        try:
+            found = os.fstat(fd)
+            if not (stat.S_ISREG(found.st_mode) and found.st_size == size):
+                return None
+            if hasattr(os, "pread"):
+                keep = os.pread(fd, _TOKEN, 0) == token
+                return cls(fd=fd) if keep else None
+            data = b"".join(iter(lambda: os.read(fd, 1 << 20), b""))  # Windows: read it whole
+            return cls(data=data) if data[:_TOKEN] == token and len(data) == size else None
+        except OSError:
+            return None
+        finally:
+            if not keep:
+                os.close(fd)
+
+    def read(self, at: int, size: int) -> bytes:
+        if self._data is not None:
+            return self._data[at : at + size]
+        assert self._fd is not None
+        found = os.pread(self._fd, size, at)
+        return found if len(found) == size else bytes(size)  # cut short: as if empty
+
+    def whole(self, size: int) -> bytes:
+        return self._data if self._data is not None else self.read(0, size)
+
+
 class Sketches:
     """The sketches of every note of a vault (see the module doc)."""
 
-    def __init__(self, memo: _Memo, filters: bytes,
+    def __init__(self, memo: _Memo, filters: _Filters,
                  words: bytes | Callable[[], bytes | None]) -> None:
-        """``filters``, ``words``: the contents of the two files (or how to read
-        the second: only an update needs it)."""
+        """``filters``: the filters file; ``words``: the word hashes file's
+        content (or how to read it: only an update needs it)."""
         self._m = memo
         self._filters = filters
         self._words = words
@@ -205,30 +257,26 @@ class Sketches:
         i = self._index(path)
         if i is None:
             return False
-        bloom = self._bloom(i)
-        return all(bloom[byte] & bit for byte, bit in places([word], len(bloom) * 8))
-
-    def _bloom(self, i: int) -> bytes:
-        for width, rows, start, _ in self._m.classes:
+        for width, rows, start, end in self._m.classes:
             found = array("I", rows)
             if i in found:
-                at = start + found.index(i) * width
-                return self._filters[at : at + width]
-        return b""
+                count, at = (end - start) // width, found.index(i)
+                return all(self._filters.read(start + byte * count + at, 1)[0] & bit
+                           for byte, bit in places([word], width * 8))
+        return False
 
     def candidates(self, names: Iterable[Sequence[str]]) -> list[str]:
         """The notes whose text may hold one of the names (each given by its
         folded words), in path order: each name is tested against all the
-        filters of a size at once (a column of bytes per bit tested)."""
+        filters of a size at once, reading a column of bytes per bit tested."""
         wanted = [name_terms(found) for found in names if found]
         hits: set[int] = set()
-        filters = self._filters
         for width, rows, start, end in self._m.classes:
             count = (end - start) // width
             for terms in wanted:
                 passed = -1
                 for byte, bit in places(terms, width * 8):
-                    column = filters[start + byte : end : width]
+                    column = self._filters.read(start + byte * count, count)
                     passed &= int.from_bytes(column.translate(_HAS_BIT[bit]), "little")
                     if not passed:
                         break
@@ -248,11 +296,16 @@ class Sketches:
         words, words_at = self._words, array("I", self._m.words_at)
         if len(words) != _TOKEN + (words_at[-1] if words_at else 0):
             return None
-        filters = self._filters
-        return ((i, Sketch(filters[start + j * width : start + (j + 1) * width],
+        filters = self._filters.whole(_end(self._m))
+        return ((i, Sketch(filters[start + j : end : (end - start) // width],
                            words[_TOKEN + words_at[i] : _TOKEN + words_at[i + 1]]))
-                for width, rows, start, _ in self._m.classes
+                for width, rows, start, end in self._m.classes
                 for j, i in enumerate(array("I", rows)))
+
+
+def _end(memo: _Memo) -> int:
+    """The size of the filters file of ``memo``."""
+    return max((end for _, _, _, end in memo.classes), default=_TOKEN)
 
 
 def _strip(path: str, extensions: Sequence[str]) -> str:
@@ -272,19 +325,16 @@ def load_sketches(root: Path | str, listing: Sequence[FileEntry] | None = None
         listing = scan_folder(root)[1]
     with paused_gc():
         saved = _memo(cache.load_memo(root, MEMO_FILE, VERSION))
-        filters = None
-        if saved is not None:
-            end = max((end for _, _, _, end in saved.classes), default=_TOKEN)
-            filters = _raw(root, FILTERS_FILE, saved.token, end)
+        filters = _Filters.open(root, saved.token, _end(saved)) if saved else None
         old = None
         if saved is not None and filters is not None:
             old = Sketches(saved, filters, lambda: _raw(root, WORDS_FILE, saved.token))
             stats = array("q", chain.from_iterable(map(_SIZE_MTIME, listing))).tobytes()
             if saved.stats == stats and saved.paths == list(map(_PATH, listing)):
                 return old, ()
-        memo, filters, words = _update(root, old, listing, started_ns)
-    notice = _save(root, memo, filters, words)
-    return Sketches(memo, filters, words), (notice,) if notice else ()
+        memo, data, words = _update(root, old, listing, started_ns)
+    notice = _save(root, memo, data, words)
+    return Sketches(memo, _Filters(data), words), (notice,) if notice else ()
 
 
 def _save(root: Path, memo: _Memo, filters: bytes, words: bytes) -> str | None:
@@ -345,9 +395,10 @@ def _pack(listing: Sequence[FileEntry], notes: list[tuple[Row, Sketch, int]],
     token = os.urandom(_TOKEN)
     pieces, classes, at = [token], [], _TOKEN
     for width, (rows, blooms) in sorted(by_width.items()):
-        pieces += blooms
-        classes.append((width, rows.tobytes(), at, at + width * len(rows)))
-        at += width * len(rows)
+        filters = b"".join(blooms)  # then a column at a time: byte 0 of each, byte 1, ...
+        pieces += [filters[byte::width] for byte in range(width)]
+        classes.append((width, rows.tobytes(), at, at + len(filters)))
+        at += len(filters)
     ids: dict[str, Any] = {}
     titles: dict[str, Any] = {}
     aliases: dict[str, Any] = {}
