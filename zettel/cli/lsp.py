@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from zettel.cli.common import UsageProblem
+from zettel.core.display import clean, describe
+
+if TYPE_CHECKING:
+    import logging
 
 
 @click.command("lsp")
@@ -29,11 +34,29 @@ def lsp(vault: Path | None, log: Path | None, stdio: bool) -> None:
     if vault is not None and not vault.is_dir():
         raise UsageProblem(f"vault '{vault}' is not a folder" if vault.exists()
                            else f"vault '{vault}' does not exist")
+    import logging  # noqa: PLC0415
+
     from zettel.lsp.server import serve  # noqa: PLC0415 - pygls loads only for the server
 
     if log is not None:
-        import logging  # noqa: PLC0415
-
         logging.basicConfig(filename=log, level=logging.DEBUG,
                             format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    else:  # the editor's log: warnings, one line each, never a traceback
+        handler = logging.StreamHandler()
+        handler.setFormatter(_one_line_formatter(logging.Formatter))
+        logging.basicConfig(handlers=[handler], level=logging.WARNING)
     serve(vault.resolve() if vault is not None else None)
+
+
+def _one_line_formatter(base: type[logging.Formatter]) -> logging.Formatter:
+    """A formatter writing a record on one line: an exception as its type and
+    message (no traceback), control characters as escapes."""
+
+    class OneLine(base):  # type: ignore[valid-type,misc]
+        def format(self, record: logging.LogRecord) -> str:
+            line = f"zettel lsp: {record.levelname} {record.getMessage()}"
+            if record.exc_info and record.exc_info[1] is not None:
+                line += f" ({describe(record.exc_info[1])})"
+            return clean(line)
+
+    return OneLine()
