@@ -27,8 +27,6 @@ from zettel.core.model import Note
 #: term looked for.
 BITS_PER_TERM = 16
 HASHES = 6
-#: The two bits of a 64-bit block that 12 bits of a hash name (6 bits each).
-_TWO_BITS = tuple(1 << (v & 63) | 1 << (v >> 6) for v in range(4096))
 #: The sizes of filters, in bits: 256, then each about 1.19 times the one before,
 #: in whole 64-bit words (a filter is the first size with `BITS_PER_TERM` per term).
 SIZES = tuple(sorted({-(-int(256 * 2 ** (k / 4)) // 64) * 64 for k in range(84)}))
@@ -55,8 +53,11 @@ def term_hash(term: str) -> tuple[int, int]:
         # 36 bits for the 6 bits set in the block, mixed from all of the hash
         # (Fibonacci hashing): the block is its remainder, so its low bits are taken
         bits = ((first * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) >> 28
-        found = _hashed[term] = (first, _TWO_BITS[bits & 4095] | _TWO_BITS[bits >> 12 & 4095]
-                                 | _TWO_BITS[bits >> 24 & 4095])
+        mask = 0
+        for _ in range(HASHES):
+            mask |= 1 << (bits & 63)
+            bits >>= 6
+        found = _hashed[term] = (first, mask)
     return found
 
 

@@ -29,6 +29,7 @@ that wrote it, `zettel.vault.cache`): every note is sketched again.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
@@ -63,8 +64,6 @@ VERSION = "sketches/12"
 #: Above this many notes to (re)sketch, they are taken from the parse cache.
 _BULK = 200
 _SIZE_MTIME, _PATH = itemgetter(1, 2), itemgetter(0)  # of a FileEntry
-#: For each bit of a byte, the table turning a byte into 1 when it has that bit, else 0.
-_HAS_BIT = {1 << b: bytes(int(bool(x & (1 << b))) for x in range(256)) for b in range(8)}
 
 
 class Row(NamedTuple):
@@ -277,7 +276,7 @@ class Sketches:
                 passed = -1
                 for byte, bit in places(terms, width * 8):
                     column = self._filters.read(start + byte * count, count)
-                    passed &= int.from_bytes(column.translate(_HAS_BIT[bit]), "little")
+                    passed &= int.from_bytes(column.translate(_has_bit(bit)), "little")
                     if not passed:
                         break
                 if passed > 0:
@@ -301,6 +300,12 @@ class Sketches:
                            words[_TOKEN + words_at[i] : _TOKEN + words_at[i + 1]]))
                 for width, rows, start, end in self._m.classes
                 for j, i in enumerate(array("I", rows)))
+
+
+@functools.cache
+def _has_bit(bit: int) -> bytes:
+    """The table turning a byte into 1 when it has ``bit``, else 0 (`bytes.translate`)."""
+    return bytes(1 if x & bit else 0 for x in range(256))
 
 
 def _end(memo: _Memo) -> int:
