@@ -14,6 +14,7 @@ from conftest import MakeVault
 
 from zettel.cli.main import main
 from zettel.vault.journal_entry import Entry, FileRecord, encode
+from zettel.vault.journal_key import own_key
 from zettel.vault.scan import content_digest
 
 TARGET = "---\ntitle: Target\nid: 20240101000001\n---\nbody\n"
@@ -89,10 +90,13 @@ def test_a_new_path_with_control_characters_or_not_utf8_is_refused(
     assert files(root) == before
 
 
-def _plant(root: Path, name: str, entry: Entry) -> None:
+OTHER_KEY = bytes(range(32))  # another user's: entries signed with it are foreign
+
+
+def _plant(root: Path, name: str, entry: Entry, key: bytes = OTHER_KEY) -> None:
     folder = root / ".zettel" / "journal"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(encode(entry, []))
+    (folder / name).write_bytes(encode(entry, [], key))
 
 
 def test_a_planted_last_batch_number_does_not_swallow_the_next_batch(
@@ -114,9 +118,10 @@ def test_a_planted_last_batch_number_does_not_swallow_the_next_batch(
 def test_a_planted_undo_of_a_later_batch_does_not_mark_it_undone(
         make_vault: MakeVault) -> None:
     # batch 1 is an undo naming batch 2, not written yet: the next mv (batch 2) must
-    # still be undoable
+    # still be undoable (signed with this user's key: a foreign one is never looked at)
     root = make_vault({"t.md": TARGET})
-    _plant(root, "00000001.undo.done", Entry(1, "undo", "planted", "t", "done", reverts=2))
+    _plant(root, "00000001.undo.done", Entry(1, "undo", "planted", "t", "done", reverts=2),
+           own_key())
     assert zettel(root, "mv", "t.md", "moved.md").exit_code == 0
     listed = json.loads(zettel(root, "undo", "--list", "--json").stdout)
     assert [(e["batch"], e["state"]) for e in listed] == [(2, "done"), (1, "done")]

@@ -39,6 +39,8 @@ from zettel.tui.edit_screens import (
     Values,
 )
 from zettel.tui.screens import ProblemsScreen
+from zettel.vault.journal_entry import sign
+from zettel.vault.journal_key import own_key
 from zettel.vault.scan import content_digest
 
 
@@ -414,7 +416,7 @@ async def test_enter_in_the_filter_shows_the_first_note_listed(sample_vault: Pat
 async def test_a_damaged_journal_is_a_notice(sample_vault: Path) -> None:
     journal = sample_vault / ".zettel" / "journal"
     journal.mkdir(parents=True)
-    (journal / "00000001.done").write_text("garbage\n", encoding="utf-8")
+    (journal / "00000001.done").write_bytes(sign(own_key(), b"garbage\n", b"") + b"garbage\n")
     async with running(sample_vault, notifications=True) as (app, pilot):
         await pilot.press("u")
         said = await wait_until(pilot, lambda: notices(app) if "Cannot undo" in notices(app)

@@ -17,6 +17,8 @@ from click.testing import CliRunner, Result
 from conftest import MakeVault
 
 from zettel.cli.main import main
+from zettel.vault.journal_entry import sign
+from zettel.vault.journal_key import own_key
 from zettel.vault.scan import content_digest
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and FIFOs")
@@ -140,10 +142,17 @@ def test_help() -> None:
 
 def entry(files: list[list[object]], stored: bytes = b"", *, created: Sequence[object] = (),
           removed: Sequence[object] = (), seq: int = 1) -> bytes:
-    header = {"zettel-journal": 1, "seq": seq, "action": "mv", "summary": "planted",
+    header = {"zettel-journal": 2, "seq": seq, "action": "mv", "summary": "planted",
               "time": "2026-01-01T00:00:00Z", "reverts": None, "refused": [],
               "files": files, "created": list(created), "removed": list(removed)}
     return json.dumps(header).encode() + b"\n" + stored
+
+
+def signed(data: bytes) -> bytes:
+    """``data`` (a header line, then stored bytes) signed with this user's key, as
+    zettel signs its own entries: planted by someone who has the key."""
+    cut = data.find(b"\n") + 1
+    return sign(own_key(), data[:cut], data[cut:]) + data
 
 
 OLD, NEW = b"old bytes\n", b"new bytes\n"
@@ -171,15 +180,18 @@ def planted(outside: Path) -> dict[str, bytes]:
 @posix_only
 @pytest.mark.parametrize("name", list(planted(Path("/x"))))
 @pytest.mark.parametrize("where", ["00000001.done", "pending"])
+@pytest.mark.parametrize("signature", ["foreign", "signed"])
 def test_a_planted_journal_never_writes_outside_nor_crashes(
-        make_vault: MakeVault, tmp_path: Path, name: str, where: str) -> None:
+        make_vault: MakeVault, tmp_path: Path, name: str, where: str, signature: str) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "x.md").write_bytes(NEW)  # what a naive undo would overwrite
     root = make_vault({"a.md": A})
     (root / "out").symlink_to(outside)
     (root / ".zettel" / "journal").mkdir(parents=True)
-    (root / ".zettel" / "journal" / where).write_bytes(planted(outside)[name])
+    data = planted(outside)[name]
+    (root / ".zettel" / "journal" / where).write_bytes(
+        signed(data) if signature == "signed" else data)
     before = files(root)
 
     listed = zettel(root, "undo", "--list")
@@ -205,7 +217,7 @@ def test_a_planted_entry_with_a_link_out_is_refused_file_by_file(
     (root / "out").symlink_to(outside)
     (root / ".zettel" / "journal").mkdir(parents=True)
     (root / ".zettel" / "journal" / "00000001.done").write_bytes(
-        entry([["out/x.md", None, D_OLD, D_NEW, len(OLD), 1]], OLD))
+        signed(entry([["out/x.md", None, D_OLD, D_NEW, len(OLD), 1]], OLD)))
     result = zettel(root, "undo")
     assert result.exit_code == 1
     assert result.stderr.startswith("zettel: 'out/x.md' not reverted: 'out/x.md' leads out of "
@@ -214,7 +226,7 @@ def test_a_planted_entry_with_a_link_out_is_refused_file_by_file(
 
 
 @posix_only
-def test_a_huge_fifo_or_linked_entry_is_damaged_not_a_hang(
+def test_a_huge_fifo_or_linked_entry_is_foreign_not_a_hang(
         make_vault: MakeVault, tmp_path: Path) -> None:
     root = make_vault({"a.md": A})
     journal = root / ".zettel" / "journal"
@@ -222,15 +234,33 @@ def test_a_huge_fifo_or_linked_entry_is_damaged_not_a_hang(
     with open(journal / "00000003.done", "wb") as huge:  # sparse: no disk used
         huge.truncate(2 * 1024 ** 3)
     os.mkfifo(journal / "00000002.done")
-    (tmp_path / "elsewhere").write_bytes(entry([]))
+    (tmp_path / "elsewhere").write_bytes(signed(entry([])))
     (journal / "00000001.done").symlink_to(tmp_path / "elsewhere")
     listed = json.loads(zettel(root, "undo", "--list", "--json").stdout)
-    assert [(e["batch"], e["state"]) for e in listed] == [
-        (3, "damaged"), (2, "damaged"), (1, "damaged")]
+    assert [(e["batch"], e["state"], e["problem"]) for e in listed] == [
+        (3, "foreign", "not written by you on this machine (not signed)"),
+        (2, "foreign", "not written by you on this machine (not a regular file)"),
+        (1, "foreign", "not written by you on this machine (a symbolic link)")]
+    result = zettel(root, "undo")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("zettel: nothing to undo")
+
+
+def test_a_damaged_entry_of_ones_own_stops_undo_in_one_line(make_vault: MakeVault) -> None:
+    # signed with this user's key but cut short (a disk that lost its end): refused, named
+    root = make_vault({"a.md": A})
+    journal = root / ".zettel" / "journal"
+    journal.mkdir(parents=True)
+    whole = signed(entry([["a.md", None, D_OLD, D_NEW, len(OLD), 1]], OLD))
+    (journal / "00000001.done").write_bytes(whole[:-1])
+    [listed] = json.loads(zettel(root, "undo", "--list", "--json").stdout)
+    assert (listed["batch"], listed["state"]) == (1, "damaged")
     result = zettel(root, "undo")
     assert result.exit_code == 2
-    assert result.stderr == ("Error: journal entry '00000003.done' is damaged (no header); "
-                             "remove '.zettel/journal/00000003.done' to undo earlier batches\n")
+    assert result.stderr == (f"Error: journal entry '00000001.done' is damaged ({len(whole) - 1} "
+                             f"bytes, not {len(whole)}); remove '.zettel/journal/00000001.done' "
+                             "to undo earlier batches\n")
+    assert files(root) == {"a.md": A}
 
 
 @posix_only

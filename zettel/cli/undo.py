@@ -40,7 +40,9 @@ def undo(vault: str | None, list_batches: bool, dry_run: bool, as_json: bool) ->
 
     A file changed since the batch is left as it is and named; the others are
     reverted. When a batch was interrupted (its process killed), undo rolls it
-    back. An undo is not undone in turn (no redo). Exit status: 0 reverted,
+    back. Batches not written by you on this machine (foreign: from a vault
+    made elsewhere) are passed over, never undone. An undo is not undone in
+    turn (no redo). Exit status: 0 reverted,
     1 nothing to undo or a file left as it is, 2 a journal that cannot be read
     or a write refused. See docs/editing.md.
     """
@@ -79,10 +81,11 @@ def _list(entries: list[Entry], as_json: bool) -> None:
     lines = []
     for entry in entries if not as_json else ():
         state = entry.state + (f" by {entry.undone_by}" if entry.undone_by else "")
-        colour = {"done": "green", "interrupted": "red", "damaged": "red"}.get(entry.state)
+        colour = {"done": "green", "interrupted": "red", "damaged": "red",
+                  "foreign": "yellow"}.get(entry.state)
         lines.append(f"{entry.seq:>5}  {clean(entry.time.replace('T', ' ').rstrip('Z'))}  "
                      f"{clean(entry.action):8} " + click.style(f"{state:14}", fg=colour)
-                     + f" {clean(entry.problem or entry.summary)}")
+                     + f" {clean(_said(entry))}")
         changed = [f"{f.path} -> {f.new_path}" if f.new_path else f.path for f in entry.files]
         changed += [f"{c.path} (created)" for c in entry.created]
         changed += [f"{r.path} (removed)" for r in entry.removed]
@@ -92,8 +95,17 @@ def _list(entries: list[Entry], as_json: bool) -> None:
             lines.append(f"       ... and {len(changed) - SHOWN_FILES} more")
     if lines:
         click.echo("\n".join(lines))
-    click.echo(f"{len(entries)} batch(es) in the journal (the last {KEEP} are kept)",
-               err=True)
+    foreign = sum(entry.state == "foreign" for entry in entries)
+    click.echo(f"{len(entries)} batch(es) in the journal (the last {KEEP} are kept)"
+               + (f"; {foreign} foreign: not written by you on this machine, never rolled "
+                  "back nor undone" if foreign else ""), err=True)
+
+
+def _said(entry: Entry) -> str:
+    """What a batch's line says: its summary, or what is wrong with its entry."""
+    if entry.state == "foreign" and entry.summary:
+        return f"{entry.summary} ({entry.problem})"
+    return entry.problem or entry.summary
 
 
 def interrupted_batch(root: Path) -> tuple[str, ...]:

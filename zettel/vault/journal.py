@@ -13,7 +13,10 @@ is left, one with other bytes (edited since) is left as it is and named.
 `undo` reverts the last batch not undone yet; it is itself a journaled batch,
 which is never undone. The last `KEEP` batches are kept (and their undos).
 One batch at a time per vault: an flock on ``.zettel/journal/lock`` (without
-flock, on Windows, nothing is locked). docs/editing.md says it for people.
+flock, on Windows, nothing is locked). Entries are signed with the user's key
+(`zettel.vault.journal_key`): a *foreign* one (not signed with it) is listed
+but never rolled back nor undone; a foreign ``pending`` is set aside as
+``pending.foreign`` by the next batch. docs/editing.md says it for people.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from zettel.vault.journal_entry import (
     entry_name,
     read_entry,
 )
+from zettel.vault.journal_key import load_key, own_key
 from zettel.vault.reversal import Refusal, Removal, Reversal, reverse
 from zettel.vault.scan import content_digest
 from zettel.vault.statedir import STATE_DIR, UnsafeStateDir, state_path
@@ -68,6 +72,8 @@ KEEP = 100
 #: Test hook: stop after writing this many files (0: after the journal entry)
 #: and wait for a byte on stdin (or its end), so a test can kill the process.
 PAUSE_ENV = "ZETTEL_TEST_PAUSE_AFTER"
+#: Where the next batch sets a foreign ``pending`` entry aside.
+SET_ASIDE = "pending.foreign"
 
 
 @dataclass(frozen=True)
@@ -108,15 +114,16 @@ def apply_plan(root: Path | str, plan: Plan) -> Applied:
     `plan_undo` makes when an interrupted batch waits (action ``rollback``)
     is carried out as `recover` does (its notices say what was done)."""
     root = Path(root)
+    key = own_key()
     with _locked(root) as folder:
-        notices, reverted = _recover(root, folder)
+        notices, reverted, _ = _recover(root, folder, key)
         if isinstance(plan, Reversal) and plan.action == "rollback":  # from plan_undo
             return Applied(tuple(c.path for c in plan.changes), (), (), notices=tuple(notices),
                            refused=tuple(r.path for r in plan.refused))
         if reverted:
             raise PlanOutdated("", "; ".join(notices) + ": files changed after this plan "
                                "was made; nothing of it was written (run the command again)")
-        return _apply(root, folder, plan, tuple(notices))
+        return _apply(root, folder, plan, tuple(notices), key)
 
 
 def recover(root: Path | str) -> list[str]:
@@ -125,13 +132,14 @@ def recover(root: Path | str) -> list[str]:
     root = Path(root)
     if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
         return []
+    key = own_key()
     with _locked(root) as folder:
-        return _recover(root, folder)[0]
+        return _recover(root, folder, key)[0]
 
 
 def waiting(root: Path | str) -> str | None:
     """A notice when an interrupted batch waits to be rolled back (one stat when
-    none does), for ``zettel check`` and the TUI."""
+    none does), for ``zettel check`` and the TUI; None for a foreign one."""
     root = Path(root)
     if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
         return None
@@ -139,7 +147,9 @@ def waiting(root: Path | str) -> str | None:
         folder = state_path(root, "journal")
         if _under_way(folder):
             return None  # another zettel is writing it now
-        entry, _ = read_entry(folder / PENDING, "interrupted")
+        entry, _ = read_entry(folder / PENDING, "interrupted", load_key())
+        if entry.state == "foreign":
+            return None  # never rolled back: set aside by the next batch
         what = f"batch {entry.seq} ({entry.action}: {entry.summary})"
     except (JournalError, UnsafeStateDir, OSError) as err:
         what = f"batch (its journal entry: {err})"
@@ -149,7 +159,12 @@ def waiting(root: Path | str) -> str | None:
 
 def history(root: Path | str) -> list[Entry]:
     """The batches of the journal, newest first (headers only; a damaged entry is
-    listed with state ``damaged``)."""
+    listed with state ``damaged``, one not signed with the user's key with state
+    ``foreign``). `JournalKeyError` when the user's key cannot be used."""
+    return _history(root, load_key())
+
+
+def _history(root: Path | str, key: bytes | None) -> list[Entry]:
     folder = state_path(root, "journal")
     try:
         names = os.listdir(folder)
@@ -158,10 +173,11 @@ def history(root: Path | str) -> list[Entry]:
     entries = []
     for name in names:
         found = NAME.fullmatch(name)
-        if name == PENDING or found:
-            state = "interrupted" if name == PENDING else found[3].replace("-", " ")  # type: ignore[index]
+        if name in (PENDING, SET_ASIDE) or found:
+            state = "interrupted" if name == PENDING else "foreign" if name == SET_ASIDE \
+                else found[3].replace("-", " ")  # type: ignore[index]
             try:
-                entry, _ = read_entry(folder / name, state)
+                entry, _ = read_entry(folder / name, state, key)
             except JournalError as err:
                 seq = int(found[1]) if found else _MAX_SEQ
                 entry = Entry(seq, "?", "", "", "damaged", name=name, problem=str(err))
@@ -179,15 +195,21 @@ def plan_undo(root: Path | str) -> Reversal | None:
     """What `undo` would do now (None: nothing to undo): roll back the interrupted
     batch when one waits (action ``rollback``), else revert the last batch not
     undone (action ``undo``). Files that cannot be reverted safely are in the
-    plan's ``refused``. `JournalError` when that batch's entry is damaged."""
-    root = Path(root)
+    plan's ``refused``. Foreign batches (not signed with the user's key) are
+    passed over. `JournalError` when that batch's entry is damaged."""
+    return _plan_undo(Path(root), load_key())
+
+
+def _plan_undo(root: Path, key: bytes | None) -> Reversal | None:
     folder = state_path(root, "journal")
-    for entry in history(root):
+    for entry in _history(root, key):
         if entry.state == "damaged":
             raise JournalError(entry.name, f"{entry.problem}; remove "
                                f"'{STATE_DIR}/journal/{entry.name}' to undo earlier batches")
         if entry.state == "interrupted" or (entry.state == "done" and entry.action != "undo"):
-            _, stored = read_entry(folder / entry.name, entry.state, with_bytes=True)
+            entry, stored = read_entry(folder / entry.name, entry.state, key, with_bytes=True)
+            if entry.state == "foreign":  # replaced since it was listed
+                continue
             action = "rollback" if entry.state == "interrupted" else "undo"
             return reverse(root, entry, stored, action=action)
     return None
@@ -197,13 +219,15 @@ def undo(root: Path | str) -> Applied | None:
     """Roll back the interrupted batch if one waits, else revert the last batch
     not undone (journaled, as batch ``undo``); None when there is nothing to undo."""
     root = Path(root)
+    key = own_key()
     with _locked(root) as folder:
-        if os.path.lexists(folder / PENDING):
-            return Applied((), (), (), notices=tuple(_recover(root, folder)[0]))
-        plan = plan_undo(root)
+        notices, _, rolled_back = _recover(root, folder, key)
+        if rolled_back:
+            return Applied((), (), (), notices=tuple(notices))
+        plan = _plan_undo(root, key)
         if plan is None:
             return None
-        return _apply(root, folder, plan, ())
+        return _apply(root, folder, plan, tuple(notices), key)
 
 
 # -- the batch
@@ -212,11 +236,12 @@ def undo(root: Path | str) -> Applied | None:
 _MAX_SEQ = 99_999_999
 
 
-def _apply(root: Path, folder: Path, plan: Plan, notices: tuple[str, ...]) -> Applied:
+def _apply(root: Path, folder: Path, plan: Plan, notices: tuple[str, ...], key: bytes
+           ) -> Applied:
     if plan.empty and not isinstance(plan, Reversal):
         return Applied((), (), (), notices=notices)
     entry, stored = _record(root, folder, plan)
-    atomic_write(folder / PENDING, encode(entry, stored))
+    atomic_write(folder / PENDING, encode(entry, stored, key))
     hook = _pause_hook()
     done: list[str] = []  # what was written so far
 
@@ -334,18 +359,24 @@ def _fail(root: Path, folder: Path, entry: Entry, stored: list[bytes],
                           + (f" ({left})" if left else ": no file is changed")) from err
 
 
-def _recover(root: Path, folder: Path) -> tuple[list[str], int]:
-    """Roll back the interrupted batch if one waits: notices, and how many
-    files it had written (now reverted)."""
+def _recover(root: Path, folder: Path, key: bytes) -> tuple[list[str], int, bool]:
+    """Roll back the interrupted batch if one waits: notices, how many files it
+    had written (now reverted), and whether one was rolled back. A foreign one
+    is set aside (`SET_ASIDE`), never rolled back."""
     if not os.path.lexists(folder / PENDING):
-        return [], 0
+        return [], 0, False
     try:
-        entry, stored = read_entry(folder / PENDING, "interrupted", with_bytes=True)
+        entry, stored = read_entry(folder / PENDING, "interrupted", key, with_bytes=True)
     except JournalError as err:
         raise JournalError(err.path, f"an interrupted batch waits but {err}: its files are "
                            f"left as they are; remove '{STATE_DIR}/journal/{PENDING}' "
                            "to go on") from err
-    return _roll_back(root, folder, entry, stored)
+    if entry.state == "foreign":
+        replace_durably(folder / PENDING, folder / SET_ASIDE)
+        return [f"the journal entry '{STATE_DIR}/journal/{PENDING}' is foreign "
+                f"({entry.problem}): it was not rolled back but set aside as "
+                f"'{STATE_DIR}/journal/{SET_ASIDE}'"], 0, False
+    return (*_roll_back(root, folder, entry, stored), True)
 
 
 def _roll_back(root: Path, folder: Path, entry: Entry, stored: list[bytes]
