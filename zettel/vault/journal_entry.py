@@ -169,10 +169,11 @@ def read_entry(path: Path, state: str, key: bytes | None, *, with_bytes: bool = 
             return _foreign(name, b"", "a symbolic link"), []
         raise JournalError(name, f"journal entry '{name}' cannot be read "
                            f"({err.strerror or err})") from err
+    found = os.fstat(fd)
+    if not stat.S_ISREG(found.st_mode):  # (open() refuses a folder's fd)
+        os.close(fd)
+        return _foreign(name, b"", "not a regular file"), []
     with open(fd, "rb") as stream:
-        found = os.fstat(fd)
-        if not stat.S_ISREG(found.st_mode):
-            return _foreign(name, b"", "not a regular file"), []
         first = stream.readline(_SEAL_SIZE)
         seal = _SEAL.fullmatch(first)
         if seal is None:

@@ -75,10 +75,11 @@ def _read(path: Path) -> bytes | None:
         if os.path.islink(path):
             raise _refused(path, "is a symbolic link; zettel does not follow it") from err
         raise _refused(path, f"cannot be read ({err.strerror or err})") from err
+    found = os.fstat(fd)
+    if not stat.S_ISREG(found.st_mode):
+        os.close(fd)
+        raise _refused(path, "is not a regular file")
     with open(fd, "rb") as stream:
-        found = os.fstat(fd)
-        if not stat.S_ISREG(found.st_mode):
-            raise _refused(path, "is not a regular file")
         if os.name == "posix":
             if found.st_uid != os.geteuid():
                 raise _refused(path, "belongs to another user")
