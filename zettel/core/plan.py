@@ -113,15 +113,23 @@ class Plan:
                        for line in out)
 
     def describe(self) -> str:
-        """``3 files changed, 12 links rewritten, 1 moved, 1 created``."""
+        """``3 files changed, 12 links rewritten, 1 moved``; ``1 created``: what
+        the plan does, the counts that are not zero (``nothing changed`` when all are)."""
+        return ", ".join(self.describe_parts()) or "nothing changed"
+
+    def describe_parts(self) -> list[str]:
+        """The parts of `describe`: files changed and links rewritten (when a file
+        changes), files moved, files created."""
+        parts = []
         edited = sum(1 for c in self.changes if c.after != c.before)
-        parts = [f"{count(edited, 'file')} changed", f"{count(self.links, 'link')} rewritten"]
+        if edited:
+            parts += [f"{count(edited, 'file')} changed", f"{count(self.links, 'link')} rewritten"]
         moved = sum(1 for c in self.changes if c.new_path)
         if moved:
             parts.append(f"{moved} moved")
         if self.creates:
             parts.append(f"{len(self.creates)} created")
-        return ", ".join(parts)
+        return parts
 
     def to_json(self) -> dict[str, Any]:
         """The documented ``--json`` shape of a plan (docs/json.md)."""

@@ -65,13 +65,13 @@ class Reversal(Plan):
                        for line in lines)
         return "".join(out)
 
-    def describe(self) -> str:
-        parts = [super().describe()]
+    def describe_parts(self) -> list[str]:
+        parts = super().describe_parts()
         if self.removes:
             parts.append(f"{len(self.removes)} removed")
         if self.refused:
             parts.append(f"{len(self.refused)} refused")
-        return ", ".join(parts)
+        return parts
 
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "reverts": self.reverts,
