@@ -344,8 +344,9 @@ def apply_edits(root: Path | str, batch: Iterable[FileEdits], *,
     plans: list[_Plan] = []
     seen: dict[str, FileEdits] = {}
     aliases: dict[str, str] = {}  # path given: the real file it leads to
+    folders: dict[str, str] = {}  # real paths of the vault and its folders, this batch
     for item in batch:
-        real = aliases[item.path] = _real_path(root, item.path)
+        real = aliases[item.path] = _real_path(root, item.path, folders)
         if real in seen:
             if _same(seen[real], item):
                 continue
@@ -420,15 +421,29 @@ def _same(a: FileEdits, b: FileEdits) -> bool:
         tuple(e) for e in b.edits]
 
 
-def _real_path(root: Path | str, path: str) -> str:
-    """The file ``path`` leads to, refused unless it is plainly inside the vault."""
+def _real_path(root: Path | str, path: str, folders: dict[str, str] | None = None) -> str:
+    """The file ``path`` leads to, refused unless it is plainly inside the vault.
+
+    ``folders``, given by a caller resolving many paths at once, remembers the
+    real path of the vault and of each folder for this call's batch only (a
+    folder swapped for a link later is seen by the next batch)."""
     posix, windows = PurePosixPath(path), PureWindowsPath(path)
     if (not path or "\0" in path or posix.is_absolute() or windows.drive or windows.root
             or ".." in posix.parts or ".." in windows.parts):
         raise EditRefused(path, f"'{path}' is not a path inside the vault (absolute, or with "
                           "'..'); nothing was written")
-    top = os.path.realpath(root)
-    real = os.path.realpath(os.path.join(top, path))
+    if folders is None:
+        top = os.path.realpath(root)
+        real = os.path.realpath(os.path.join(top, path))
+    else:
+        top = folders.get("") or folders.setdefault("", os.path.realpath(root))
+        parent, _, name = path.rpartition("/")
+        folder = folders.get(parent) if parent else top
+        if folder is None:
+            folder = folders[parent] = os.path.realpath(os.path.join(top, parent))
+        real = os.path.join(folder, name)
+        if os.path.islink(real) or name in (".", ""):
+            real = os.path.realpath(real)
     try:
         inside = os.path.commonpath([real, top]) == top and real != top
     except ValueError:  # another drive
