@@ -8,7 +8,9 @@
 for the commands that edit notes, `plan` (a write computed before it is made),
 `rename` and `rewrite` (a note moved or retitled, every link to it rewritten),
 `frontedit` (title, aliases and id edited in place), `linkstyle` (the links
-zettel writes).
+zettel writes), `fix` (the candidates of a broken or ambiguous link, and the
+rule of ``fix --apply``), `mentions` (unlinked mentions of a note's names),
+`sketch` (a note's words in a small filter, so mentions read few notes).
 
 May import: the standard library, yaml-rs, networkx, rapidfuzz, and itself.
 Never the filesystem's edges (`zettel.vault`), search, the CLI or the TUI
