@@ -377,3 +377,41 @@ def test_apply_then_undo_gives_the_original_bytes(
         apply_plan(root, plan)
         assert (undo(root) is None) == plan.empty  # a plan that writes nothing: no batch
         assert files(root) == original
+
+
+def test_a_move_whose_old_name_cannot_be_removed_leaves_the_note_where_it_was(
+        make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_vault({"a.md": "# A\n"})
+    real_unlink = os.unlink
+
+    def refuse_the_source(path: object, *args: object, **kwargs: object) -> None:
+        if str(path).endswith("/a.md"):
+            raise PermissionError(1, "Operation not permitted")
+        real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", refuse_the_source)
+    with pytest.raises(PermissionError):
+        move_exclusive(root, "a.md", "b.md")
+    assert (root / "a.md").read_text() == "# A\n"
+    assert not (root / "b.md").exists()  # not under two names
+
+
+def test_a_batch_of_more_files_than_may_be_open_at_once_is_written(tmp_path: Path) -> None:
+    """The writer holds a few temporaries open at a time, not one per file: 300 notes
+    are rewritten by a process allowed 128 open files."""
+    root = tmp_path / "vault"
+    root.mkdir()
+    (root / "target.md").write_text("# Target\n")
+    for i in range(300):
+        (root / f"n{i:03}.md").write_text(f"# N{i}\n\nSee [[target]].\n")
+    script = ("import resource, sys\n"
+              "resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))\n"
+              "from zettel.cli.main import main\n"
+              "sys.argv = ['zettel', 'mv', 'target.md', 'moved.md', '--vault', sys.argv[1]]\n"
+              "main()\n")
+    done = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (root / "n299.md").read_text() == "# N299\n\nSee [[moved]].\n"
+    assert all((root / f"n{i:03}.md").read_text().endswith("[[moved]].\n") for i in range(300))
+    assert not [p for p in root.iterdir() if p.name.endswith(".tmp")]

@@ -83,6 +83,14 @@ def target_path(root: Path | str, facts: Facts, note: str, new_path: str) -> str
     ignored by the vault's ``ignore`` setting, with another extension than a
     note's, or where a file already is.
     """
+    try:
+        return _target_path(root, facts, note, new_path)
+    except OSError as err:  # a name too long for the system, a folder that cannot be read
+        raise PlanRefused(f"'{new_path}' cannot be used here: "
+                          f"{err.strerror or err}") from err
+
+
+def _target_path(root: Path | str, facts: Facts, note: str, new_path: str) -> str:
     root = Path(root)
     text = new_path
     if not text or "\0" in text:

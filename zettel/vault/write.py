@@ -114,31 +114,35 @@ class AtomicFile:
         return self._out
 
     def sync(self) -> None:
-        """Flush and fsync the temporary now (`commit` then does not again): a
-        caller replacing many files syncs them together, which the file system
-        can do in one go, instead of one after the other."""
+        """Flush, fsync and close the temporary now (`commit` then only puts it
+        in place): a caller replacing many files syncs them together, which the
+        file system can do in one go, and holds no file open meanwhile."""
         if self._out is None:
             raise ValueError(f"'{self.path}' is not open for writing")
         self._out.flush()
         os.fsync(self._out.fileno())
+        self.stat = os.fstat(self._out.fileno())
+        self._out.close()
+        self._out = None
         self._synced = True
 
     def commit(self, *, sync_folder: bool = True) -> os.stat_result:
-        """Flush and fsync the temporary, put it in place of ``path``, fsync the
-        folder where the system allows (unless not ``sync_folder``: the caller
-        does it once for many files); returns the new file's status. Not
-        ``durable``, the fsyncs are skipped: a crash may then leave the file
-        empty or old, never half-written by us (for caches, rebuilt when
-        unreadable)."""
-        if self._out is None or self._tmp is None:
+        """Flush and fsync the temporary (unless `sync` did), put it in place of
+        ``path``, fsync the folder where the system allows (unless not
+        ``sync_folder``: the caller does it once for many files); returns the
+        new file's status. Not ``durable``, the fsyncs are skipped: a crash may
+        then leave the file empty or old, never half-written by us (for caches,
+        rebuilt when unreadable)."""
+        if self._tmp is None or (self._out is None and not self._synced):
             raise ValueError(f"'{self.path}' is not open for writing")
         try:
-            self._out.flush()
-            if self._durable and not self._synced:
-                os.fsync(self._out.fileno())
-            self.stat = os.fstat(self._out.fileno())
-            self._out.close()
-            self._out = None
+            if self._out is not None:
+                self._out.flush()
+                if self._durable:
+                    os.fsync(self._out.fileno())
+                self.stat = os.fstat(self._out.fileno())
+                self._out.close()
+                self._out = None
             os.replace(self._tmp, self.path)
             self._tmp = None
         except BaseException:
@@ -146,6 +150,7 @@ class AtomicFile:
             raise
         if self._durable and sync_folder:
             _sync_folder(self.path.parent)
+        assert self.stat is not None
         return self.stat
 
     def discard(self) -> None:
@@ -384,36 +389,64 @@ def apply_edits(root: Path | str, batch: Iterable[FileEdits], *,
     return {path: after[real] for path, real in aliases.items()}
 
 
-def _stage(plans: Sequence[_Plan]) -> list[tuple[_Plan, AtomicFile]]:
-    """Each plan's new bytes in a temporary beside its file, all fsynced
-    together (a file system commits concurrent fsyncs in one go: 200 files
-    sync in a fifth of the time of one after the other). Nothing is replaced
-    yet; on any error every temporary is removed and `EditsInterrupted` says
-    that nothing was written."""
-    staged: list[tuple[_Plan, AtomicFile]] = []
-    try:
-        for plan in plans:
-            writer = AtomicFile(plan.real)
-            staged.append((plan, writer))
-            writer.open().write(plan.data)
-        if len(staged) > 1:
-            from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only for batches
+#: How many temporaries `_stage` holds open at once (well under any limit of open files).
+STAGE_CHUNK = 64
 
-            with ThreadPoolExecutor(min(16, len(staged))) as pool:
-                list(pool.map(lambda pair: pair[1].sync(), staged))
-        elif staged:
-            staged[0][1].sync()
+
+def _stage(plans: Sequence[_Plan]) -> list[tuple[_Plan, AtomicFile]]:
+    """Each plan's new bytes in a temporary beside its file, fsynced together
+    (a file system commits concurrent fsyncs in one go: 200 files sync in a
+    fifth of the time of one after the other), `STAGE_CHUNK` at a time, each
+    closed once synced. Nothing is replaced yet; on any error every temporary
+    is removed and `EditsInterrupted` names the file and says that nothing was
+    written."""
+    staged: list[tuple[_Plan, AtomicFile]] = []
+    at = ""  # the file being staged or synced, to name it on an error
+    pool = None
+    try:
+        for first in range(0, len(plans), STAGE_CHUNK):
+            chunk = []
+            for plan in plans[first:first + STAGE_CHUNK]:
+                at = plan.path
+                writer = AtomicFile(plan.real)
+                staged.append((plan, writer))
+                chunk.append((plan, writer))
+                writer.open().write(plan.data)
+            if len(chunk) == 1:
+                at = chunk[0][0].path
+                chunk[0][1].sync()
+                continue
+            if pool is None:
+                from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - batches only
+
+                pool = ThreadPoolExecutor(min(16, len(plans)))
+            for (plan, _), error in zip(chunk, pool.map(_sync, [w for _, w in chunk]),
+                                        strict=True):
+                if error is not None:
+                    at = plan.path
+                    raise error
     except OSError as err:
         for _, writer in staged:
             writer.discard()
-        path = staged[-1][0].path if staged else ""
-        raise EditsInterrupted(path, f"'{path}' not written ({err.strerror or err}); "
+        raise EditsInterrupted(at, f"'{at}' not written ({err.strerror or err}); "
                                "0 file(s) written before it", {}) from err
     except BaseException:
         for _, writer in staged:
             writer.discard()
         raise
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return staged
+
+
+def _sync(writer: AtomicFile) -> OSError | None:
+    """`AtomicFile.sync`, its error returned (the caller names the file)."""
+    try:
+        writer.sync()
+    except OSError as err:
+        return err
+    return None
 
 
 def _same(a: FileEdits, b: FileEdits) -> bool:

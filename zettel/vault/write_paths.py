@@ -89,7 +89,11 @@ def move_exclusive(root: Path | str, old: str, new: str) -> None:
     except OSError:  # no hard links here (some file systems): rename after the check above
         os.rename(source, target)
     else:
-        os.unlink(source)
+        try:
+            os.unlink(source)
+        except BaseException:  # the note stays where it was: not under two names
+            os.unlink(target)
+            raise
     _sync_folder(Path(target).parent)
     if os.path.dirname(source) != os.path.dirname(target):
         _sync_folder(Path(source).parent)
