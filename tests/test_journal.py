@@ -415,3 +415,30 @@ def test_a_batch_of_more_files_than_may_be_open_at_once_is_written(tmp_path: Pat
     assert (root / "n299.md").read_text() == "# N299\n\nSee [[moved]].\n"
     assert all((root / f"n{i:03}.md").read_text().endswith("[[moved]].\n") for i in range(300))
     assert not [p for p in root.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_ctrl_c_right_after_a_file_is_replaced_rolls_it_back(
+        make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interrupted between a file's replacement and its report to the journal, the
+    batch is rolled back all the same: the file gets its bytes back."""
+    from zettel.vault.write import AtomicFile  # noqa: PLC0415
+
+    root = make_vault({"a.md": "See [[b]].\n", "b.md": "# B\n"})
+    before = files(root)
+    plan = plan_of(change(root, "a.md", ("[[b]]", "[[c]]")))
+    real_commit = AtomicFile.commit
+
+    interrupted: list[str] = []
+
+    def commit_then_interrupt(self: AtomicFile, **kwargs: bool) -> object:
+        done = real_commit(self, **kwargs)
+        if self.path.name == "a.md" and not interrupted:  # once: the roll back writes too
+            interrupted.append(self.path.name)
+            raise KeyboardInterrupt
+        return done
+
+    monkeypatch.setattr(AtomicFile, "commit", commit_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        apply_plan(root, plan)
+    assert files(root) == before
+    assert not (root / ".zettel" / "journal" / "pending").exists()

@@ -47,6 +47,7 @@ from zettel.vault.statedir import STATE_DIR, UnsafeStateDir, state_path
 from zettel.vault.write import (
     Edit,
     EditRefused,
+    EditsInterrupted,
     FileEdits,
     Fingerprint,
     WriteError,
@@ -256,9 +257,12 @@ def _apply(root: Path, folder: Path, plan: Plan, notices: tuple[str, ...], key: 
         applied = _write(root, plan, written)
         replace_durably(folder / PENDING, folder / entry_name(entry.seq, entry.action, "done"))
     except BaseException as err:  # a Ctrl-C, a bug: rolled back all the same
-        if not done:  # refused before its first write: nothing to roll back
-            os.unlink(folder / PENDING)
+        if not done and (isinstance(err, EditRefused) or (
+                isinstance(err, EditsInterrupted) and not err.written)):
+            os.unlink(folder / PENDING)  # refused before its first write: nothing to undo
             raise
+        # Anything else may have come between a file's write and its report (a Ctrl-C):
+        # rolled back, which leaves alone a file that still has its bytes before.
         _fail(root, folder, entry, stored, err)
         raise  # _fail raises, but for other errors than WriteError and OSError
     _prune(folder)
