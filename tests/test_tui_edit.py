@@ -80,7 +80,7 @@ async def test_a_plan_dialog_previews_as_you_type_and_writes_on_enter(sample_vau
         assert "Type the new path" in preview(app) and not seen  # nothing planned yet
         await pilot.press("ctrl+u", *"zk")
         assert "Cannot do it: a note's file name ends in .md" in await wait_preview(
-            pilot, app, "Cannot")
+            pilot, app, "ends in .md")
         await pilot.press("enter")  # the preview says it cannot be written: nothing is
         assert isinstance(app.screen, PlanScreen)
         await pilot.press(*".md")
@@ -139,8 +139,8 @@ async def test_rename_a_note_rewrites_its_links_and_undo_puts_it_back(sample_vau
         await pilot.press("R")
         assert isinstance(app.screen, MoveScreen)
         await pilot.press("ctrl+u", *"tools/obsidian.md")
-        said = await wait_preview(pilot, app, "link rewritten")
-        assert "mv tools/20240112093000.md -> tools/obsidian.md" in said
+        # the plan of the whole path typed (one of a prefix may come first)
+        said = await wait_preview(pilot, app, "mv tools/20240112093000.md -> tools/obsidian.md")
         assert "1 file changed, 1 link rewritten, 1 moved" in said
         assert "tools/20240112093000.md → tools/obsidian.md" in said
         assert f"{COSMA}  1 link" in said
@@ -173,8 +173,7 @@ async def test_retitle_rewrites_links_by_title(sample_vault: Path) -> None:
         await pilot.press("T")
         assert isinstance(app.screen, RetitleScreen)
         await pilot.press("ctrl+u", *"Paul Marie Otlet")
-        said = await wait_preview(pilot, app, "links rewritten")
-        assert "'Paul Otlet' -> 'Paul Marie Otlet'" in said
+        said = await wait_preview(pilot, app, "'Paul Otlet' -> 'Paul Marie Otlet'")
         assert "3 files changed, 2 links rewritten" in said
         assert f"{ZETTELKASTEN}  1 link" in said and f"{READING}  1 link" in said
         await pilot.press("enter")
@@ -210,7 +209,7 @@ async def test_a_file_changed_after_the_preview_is_not_overwritten(sample_vault:
         app.open_note(OTLET)
         await pilot.pause()
         await pilot.press("T", "ctrl+u", *"Paul Marie Otlet")
-        await wait_preview(pilot, app, "links rewritten")
+        await wait_preview(pilot, app, "'Paul Otlet' -> 'Paul Marie Otlet'")
         edited = (sample_vault / READING).read_text() + "Edited elsewhere.\n"
         (sample_vault / READING).write_text(edited, encoding="utf-8")
         await pilot.press("enter")
@@ -225,8 +224,10 @@ async def test_a_refused_plan_says_why_in_the_preview(sample_vault: Path) -> Non
         app.open_note(OTLET)
         await pilot.pause()
         await pilot.press("R", "ctrl+u", *f"{ZETTELKASTEN}")
-        said = await wait_preview(pilot, app, "Cannot do it")
-        assert f"'{ZETTELKASTEN}' already exists; zettel does not overwrite it" in said
+        # (the preview of the emptied input, "Cannot do it: type ...", may come first)
+        said = await wait_preview(pilot, app, "already exists")
+        assert f"Cannot do it: '{ZETTELKASTEN}' already exists; zettel does not overwrite it" \
+            in said
         await pilot.press("escape")
         assert not isinstance(app.screen, MoveScreen)
 
@@ -432,8 +433,8 @@ async def test_retitle_with_the_file_name_following(sample_vault: Path) -> None:
         app.open_note("my-idea.md")
         await pilot.pause()
         await pilot.press("T", "ctrl+u", *"Better idea", "tab", "tab", "space")
-        said = await wait_preview(pilot, app, "1 moved")
-        assert "my-idea.md → better-idea.md" in said
+        said = await wait_preview(pilot, app, "my-idea.md → better-idea.md")
+        assert "1 moved" in said
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.history.current == "better-idea.md" and
                          app.model.report is not None, "the note at its new path")
