@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 if TYPE_CHECKING:
+    from click.testing import Result
     from textual.pilot import Pilot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,35 @@ T = TypeVar("T")
 #: How many pauses `wait_until` makes at most, and how long each is (s): far more
 #: than any wait needs, even on a loaded machine.
 PAUSES, PAUSE = 1500, 0.02
+
+
+def vault_files(root: Path) -> dict[str, bytes]:
+    """Every file of the vault at ``root`` but zettel's own (``.zettel/``), with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".zettel" not in p.relative_to(root).parts}
+
+
+def zettel_in(root: Path, *args: str) -> Result:
+    """``zettel ARGS`` run in this process on the vault ``root`` (``$ZETTEL_VAULT``):
+    whatever its exit status, never an uncaught exception nor a traceback."""
+    from click.testing import CliRunner  # noqa: PLC0415 - not every test runs the CLI
+
+    from zettel.cli.main import main  # noqa: PLC0415
+
+    result = CliRunner().invoke(main, list(args), env={"ZETTEL_VAULT": str(root)})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return result
+
+
+def broken_and_ambiguous(root: Path) -> list[tuple[str, str]]:
+    """(path, target) of every broken and ambiguous link `zettel check --json` reports."""
+    import json  # noqa: PLC0415
+
+    result = zettel_in(root, "check", "--json")
+    assert result.exit_code in (0, 1), result.output
+    return sorted((p["path"], p["target"]) for p in json.loads(result.stdout)["problems"]
+                  if p["kind"] in ("broken-link", "ambiguous-link"))
 
 
 @pytest.fixture(autouse=True)

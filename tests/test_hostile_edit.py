@@ -9,27 +9,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner, Result
 from conftest import MakeVault
+from conftest import vault_files as files
+from conftest import zettel_in as zettel
 
-from zettel.cli.main import main
 from zettel.vault.journal_entry import Entry, FileRecord, encode
 from zettel.vault.journal_key import own_key
 from zettel.vault.scan import content_digest
 
 TARGET = "---\ntitle: Target\nid: 20240101000001\n---\nbody\n"
-
-
-def zettel(root: Path, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env={"ZETTEL_VAULT": str(root)})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output
-    return result
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".zettel" not in p.relative_to(root).parts}
 
 
 def test_a_title_with_control_characters_is_refused(make_vault: MakeVault) -> None:

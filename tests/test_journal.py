@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MakeVault
+from conftest import vault_files as files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,12 +43,6 @@ def change(root: Path, path: str, *pairs: tuple[str, str], new_path: str | None 
 
 def plan_of(*changes: FileChange, creates: tuple[NewFile, ...] = ()) -> Plan:
     return Plan("test", "a test batch", tuple(changes), creates)
-
-
-def files(root: Path) -> dict[str, bytes]:
-    """Every file of the vault but zettel's own, with its bytes."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".zettel" not in p.relative_to(root).parts}
 
 
 # --- writing and undoing --------------------------------------------------------------------

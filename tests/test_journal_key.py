@@ -11,27 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from conftest import MakeVault
-
-from zettel.cli.main import main
+from conftest import vault_files as files
+from conftest import zettel_in as zettel
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and links")
 
 TARGET = b"---\ntitle: Target\n---\nbody\n"
 A = b"See [[target]].\n"
-
-
-def zettel(root: Path, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env={"ZETTEL_VAULT": str(root)})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output
-    return result
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".zettel" not in p.relative_to(root).parts}
 
 
 def test_the_key_is_made_on_the_first_write_with_mode_0600(

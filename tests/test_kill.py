@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import vault_files as snapshot
 
 from zettel.vault.write import is_temp_name
 
@@ -55,11 +56,6 @@ def vault(tmp_path: Path) -> Path:
 def zettel(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*ZETTEL, *args], capture_output=True, text=True, check=False,
                           env={**os.environ, "ZETTEL_VAULT": str(root)})
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".zettel" not in p.parts}
 
 
 def kill_after(root: Path, files: int, *args: str) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import MakeVault
+from conftest import broken_and_ambiguous as broken
+from conftest import vault_files as snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,18 +98,6 @@ def every_form(make_vault: MakeVault) -> Path:
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.stdout, result.stderr
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".zettel" not in p.relative_to(root).parts}
-
-
-def broken(root: Path) -> list[tuple[str, str]]:
-    code, out, _ = run("check", str(root), "--json")
-    assert code in (0, 1)
-    return sorted((p["path"], p["target"]) for p in json.loads(out)["problems"]
-                  if p["kind"] in ("broken-link", "ambiguous-link"))
 
 
 def test_every_link_form_is_rewritten(make_vault: MakeVault) -> None:

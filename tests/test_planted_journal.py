@@ -11,27 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from conftest import MakeVault
+from conftest import vault_files as files
+from conftest import zettel_in as zettel
 
-from zettel.cli.main import main
 from zettel.vault.scan import content_digest
 
 TARGET = b"---\ntitle: Target\n---\nbody\n"
 KEEP = b"---\ntitle: Keep\n---\nMy own note, kept.\r\n"
 EVIL = b"---\ntitle: Keep\n---\nWhat the planted entry would write.\n"
-
-
-def zettel(root: Path, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env={"ZETTEL_VAULT": str(root)})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output
-    return result
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".zettel" not in p.relative_to(root).parts}
 
 
 def header(seq: int, *, files: list[list[object]] = (), created: list[list[object]] = (),

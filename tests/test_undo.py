@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from conftest import MakeVault
+from conftest import vault_files as files
+from conftest import zettel_in as zettel
 
 from zettel.cli.main import main
 from zettel.vault.journal_entry import sign
@@ -26,18 +28,6 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and
 A = b"---\r\ntitle: A\r\n---\r\nSee [[target]] and [[target|it]].\r\n"
 B = b"\xef\xbb\xbfB links [[target]]\tno final newline"
 TARGET = b"---\ntitle: The aim\n---\n# The aim\n"
-
-
-def zettel(root: Path, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env={"ZETTEL_VAULT": str(root)})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert "Traceback" not in result.output
-    return result
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".zettel" not in p.relative_to(root).parts}
 
 
 @pytest.fixture
