@@ -17,7 +17,7 @@ from zettel.core.display import clean, clean_json
 from zettel.vault.config import ConfigError
 from zettel.vault.facts import Facts, vault_facts
 from zettel.vault.scan import Vault, VaultError, open_vault
-from zettel.vault.statedir import UnsafeStateDir
+from zettel.vault.statedir import UnsafeStateDir, pending_entry
 
 if TYPE_CHECKING:
     from zettel.core.graph import KnowledgeGraph
@@ -141,3 +141,14 @@ def find_note(source: Facts, query: str, root: Path) -> Named:
     hint = ("; did you mean " + " or ".join(f"'{title}'" for title, _, _ in close) + "?"
             if close else "")
     fail(f"no note matches '{query}' (by path, id, file name, title or alias){hint}")
+
+
+def interrupted_batch(root: Path) -> tuple[str, ...]:
+    """The notice of an interrupted batch waiting to be rolled back, for ``zettel
+    check`` (one stat when none waits)."""
+    if not os.path.lexists(pending_entry(root)):
+        return ()  # and the journal's code is not even loaded
+    from zettel.vault.journal import waiting  # noqa: PLC0415
+
+    notice = waiting(root)
+    return (notice,) if notice else ()

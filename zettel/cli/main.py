@@ -7,6 +7,7 @@ a usage error (bad option, a vault that does not exist, a note not found).
 
 from __future__ import annotations
 
+import importlib
 import io
 import sys
 from collections import Counter
@@ -25,6 +26,7 @@ from zettel.cli.common import (
     facts_or_fail,
     find_note,
     graph_or_fail,
+    interrupted_batch,
     json_option,
     open_or_fail,
     show_notices,
@@ -33,11 +35,7 @@ from zettel.cli.common import (
     vault_argument,
     vault_path,
 )
-from zettel.cli.lsp import lsp
-from zettel.cli.move import mv, retitle
-from zettel.cli.repair import fix, mentions
 from zettel.cli.search import index_command, related, search
-from zettel.cli.undo import interrupted_batch, undo
 from zettel.core.check import Report
 from zettel.core.display import clean
 from zettel.core.graph import EXPORT_FORMATS
@@ -47,13 +45,29 @@ from zettel.vault.config import ConfigError, set_trust, user_config_path
 from zettel.vault.facts import check_vault
 from zettel.vault.scan import scan_folder
 
+#: The commands that edit notes and the language server, loaded when run (or
+#: listed by --help): the other commands, a warm `zettel check` first, do not pay
+#: for importing them.
+_LAZY = {"mv": "zettel.cli.move:mv", "retitle": "zettel.cli.move:retitle",
+         "fix": "zettel.cli.repair:fix", "mentions": "zettel.cli.repair:mentions",
+         "undo": "zettel.cli.undo:undo", "lsp": "zettel.cli.lsp:lsp"}
+
 
 class _CommandOrVault(click.Group):
     """``zettel VAULT``: a first argument that is a folder, not a command, is
-    the vault to open in the TUI."""
+    the vault to open in the TUI. The commands of `_LAZY` are imported when needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _LAZY:
+            module, name = _LAZY[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands:
+        if args and args[0] not in self.commands and args[0] not in _LAZY:
             if Path(args[0]).is_dir():
                 ctx.meta["zettel.vault.scan"] = args[0]
                 args = args[1:]
@@ -338,16 +352,6 @@ def graph(vault: str | None, fmt: str, output: Path | None) -> None:
 
 
 for command in (search, related, index_command):
-    main.add_command(command)
-
-main.add_command(undo)
-
-for command in (mv, retitle):
-    main.add_command(command)
-
-main.add_command(lsp)
-
-for command in (fix, mentions):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

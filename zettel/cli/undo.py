@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -20,8 +18,8 @@ from zettel.cli.common import (
 )
 from zettel.cli.writing import carry_out, dry_run_option
 from zettel.core.display import clean
-from zettel.vault.journal_entry import PENDING, Entry, JournalError
-from zettel.vault.statedir import STATE_DIR, UnsafeStateDir
+from zettel.vault.journal_entry import Entry, JournalError
+from zettel.vault.statedir import UnsafeStateDir
 from zettel.vault.write import WriteError
 
 #: Files of a batch shown by ``undo --list`` (all of them with ``--json``).
@@ -106,14 +104,3 @@ def _said(entry: Entry) -> str:
     if entry.state == "foreign" and entry.summary:
         return f"{entry.summary} ({entry.problem})"
     return entry.problem or entry.summary
-
-
-def interrupted_batch(root: Path) -> tuple[str, ...]:
-    """The notice of an interrupted batch waiting to be rolled back, for ``zettel
-    check`` (one stat when none waits)."""
-    if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
-        return ()  # and the journal's code is not even loaded
-    from zettel.vault.journal import waiting  # noqa: PLC0415
-
-    notice = waiting(root)
-    return (notice,) if notice else ()

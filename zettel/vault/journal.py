@@ -31,7 +31,6 @@ from pathlib import Path
 from zettel.core.plan import Plan
 from zettel.vault.journal_entry import (
     NAME,
-    PENDING,
     Entry,
     FileRecord,
     JournalError,
@@ -43,7 +42,13 @@ from zettel.vault.journal_entry import (
 from zettel.vault.journal_key import load_key, own_key
 from zettel.vault.reversal import Refusal, Removal, Reversal, reverse
 from zettel.vault.scan import content_digest
-from zettel.vault.statedir import STATE_DIR, UnsafeStateDir, state_path
+from zettel.vault.statedir import (
+    PENDING,
+    STATE_DIR,
+    UnsafeStateDir,
+    pending_entry,
+    state_path,
+)
 from zettel.vault.write import (
     Edit,
     EditRefused,
@@ -131,7 +136,7 @@ def recover(root: Path | str) -> list[str]:
     """Roll back an interrupted batch, if one waits; returns notices saying what
     was done (and which files were left as they were)."""
     root = Path(root)
-    if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
+    if not os.path.lexists(pending_entry(root)):
         return []
     key = own_key()
     with _locked(root) as folder:
@@ -142,7 +147,7 @@ def waiting(root: Path | str) -> str | None:
     """A notice when an interrupted batch waits to be rolled back (one stat when
     none does), for ``zettel check`` and the TUI; None for a foreign one."""
     root = Path(root)
-    if not os.path.lexists(root / STATE_DIR / "journal" / PENDING):
+    if not os.path.lexists(pending_entry(root)):
         return None
     try:
         folder = state_path(root, "journal")

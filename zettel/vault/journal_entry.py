@@ -39,7 +39,6 @@ from zettel.vault.write import WriteError
 #: The version of the entry format (the header's ``zettel-journal``; 1: not signed).
 FORMAT = 2
 #: The name of the entry of a batch being written (or interrupted).
-PENDING = "pending"
 #: The names of finished entries: the batch number, ``undo.`` for an undo, its state.
 NAME = re.compile(r"([0-9]{8})\.(undo\.)?(done|rolled-back)")
 

@@ -17,6 +17,9 @@ from pathlib import Path
 
 #: The folder, inside a vault, where zettel keeps its settings and caches.
 STATE_DIR = ".zettel"
+#: The journal's folder in it, and the name of the entry of a batch under way or
+#: interrupted (`zettel.vault.journal`).
+JOURNAL_DIR, PENDING = "journal", "pending"
 
 
 class UnsafeStateDir(Exception):
@@ -68,3 +71,9 @@ def state_path(vault: Path | str, *parts: str, create: bool = False) -> Path:
         if not checked(folder, create=create):
             return folder.joinpath(*parts[i + 1 :])
     return folder
+
+
+def pending_entry(vault: Path | str) -> Path:
+    """Where the journal keeps the entry of a batch under way or interrupted: one
+    stat of it tells whether a batch may wait, without loading the journal's code."""
+    return Path(vault) / STATE_DIR / JOURNAL_DIR / PENDING
